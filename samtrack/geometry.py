@@ -40,3 +40,47 @@ def nms_xyxy(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.
         keep.append(i)
         suppressed |= iou[i] > iou_threshold
     return np.asarray(keep, dtype=np.int64)
+
+
+def mask_iou_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of every mask in ``a`` (N x H x W bool) with every mask in ``b`` (M x H x W): N x M."""
+    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    fa, fb = a.astype(np.float32), b.astype(np.float32)
+    inter = fa @ fb.T
+    union = fa.sum(1)[:, None] + fb.sum(1)[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0).astype(np.float64)
+
+
+def shift_array(x: np.ndarray, dx: int, dy: int, fill: float | bool = 0) -> np.ndarray:
+    """Translate the last two axes of ``x`` by (dx, dy) whole pixels, filling what enters."""
+    out = np.full_like(x, fill)
+    h, w = x.shape[-2:]
+    if abs(dx) >= w or abs(dy) >= h:
+        return out
+    src_y = slice(max(0, -dy), h - max(0, dy))
+    dst_y = slice(max(0, dy), h - max(0, -dy))
+    src_x = slice(max(0, -dx), w - max(0, dx))
+    dst_x = slice(max(0, dx), w - max(0, -dx))
+    out[..., dst_y, dst_x] = x[..., src_y, src_x]
+    return out
+
+
+def box_xyxy_to_xyah(boxes: np.ndarray) -> np.ndarray:
+    """xyxy -> (centre x, centre y, aspect w/h, height), N x 4."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    w = boxes[:, 2] - boxes[:, 0]
+    h = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
+    return np.stack([boxes[:, 0] + w / 2, boxes[:, 1] + h / 2, w / h, h], axis=1)
+
+
+def box_xyah_to_xyxy(state: np.ndarray) -> np.ndarray:
+    """(centre x, centre y, aspect w/h, height) -> xyxy, N x 4."""
+    state = np.asarray(state, dtype=np.float64).reshape(-1, 4)
+    h = np.maximum(state[:, 3], 0.0)
+    w = np.maximum(state[:, 2], 0.0) * h
+    return np.stack(
+        [state[:, 0] - w / 2, state[:, 1] - h / 2, state[:, 0] + w / 2, state[:, 1] + h / 2], axis=1
+    )

@@ -7,7 +7,7 @@ with x2 > x1 and y2 > y1; points are ``xy``. Point labels: 1 positive, 0 negativ
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,6 +33,7 @@ class Prompt:
     box: (4,) xyxy, or None. points: (K, 2) xy with labels (K,) of 1/0, or None.
     mask_logits: low-resolution logits (L x L, as returned in ``Masks.logits``), or None.
     track_id: the track this prompt serves (None for a new object).
+    label: the object's class name ("" if none), carried into the results.
     """
 
     box: np.ndarray | None = None
@@ -40,6 +41,7 @@ class Prompt:
     labels: np.ndarray | None = None
     mask_logits: np.ndarray | None = None
     track_id: int | None = None
+    label: str = ""
 
     def __post_init__(self) -> None:
         if self.box is not None:
@@ -134,3 +136,58 @@ def mask_to_box_xyxy(masks: np.ndarray) -> np.ndarray:
     x2 = w - cols[:, ::-1].argmax(axis=1)
     boxes[has] = np.stack([x1, y1, x2, y2], axis=1)[has]
     return boxes
+
+
+@dataclass
+class FrameResult:
+    """What the tracker reports for one frame: every visible track, as parallel arrays.
+
+    track_ids int64 (N,) (ids start at 1); masks bool N x H x W; boxes float32 N x 4 xyxy;
+    scores float32 (N,); labels: a class name or "" per track; image: the RGB frame
+    (H x W x 3 uint8) when the producer attaches it (renderers need it), else None.
+    """
+
+    frame_index: int
+    time: float
+    height: int
+    width: int
+    track_ids: np.ndarray
+    masks: np.ndarray
+    boxes: np.ndarray
+    scores: np.ndarray
+    labels: list[str] = field(default_factory=list)
+    image: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.track_ids)
+        if not self.labels:
+            self.labels = [""] * n
+        for name in ("masks", "boxes", "scores", "labels"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"FrameResult.{name} has {len(getattr(self, name))} rows, not {n}")
+
+    def __len__(self) -> int:
+        return len(self.track_ids)
+
+    @staticmethod
+    def empty(frame_index: int, time: float, height: int, width: int) -> FrameResult:
+        return FrameResult(
+            frame_index=frame_index,
+            time=time,
+            height=height,
+            width=width,
+            track_ids=np.zeros(0, dtype=np.int64),
+            masks=np.zeros((0, height, width), dtype=bool),
+            boxes=np.zeros((0, 4), dtype=np.float32),
+            scores=np.zeros(0, dtype=np.float32),
+        )
+
+
+class Segmenter(Protocol):
+    """What the tracker needs from a model: embed a frame once, then decode prompts."""
+
+    def embed(self, image: np.ndarray) -> Any: ...
+
+    def segment(self, embedding: Any, prompts: list[Prompt], multimask: bool = False) -> Masks: ...
+
+    def segment_everything(self, embedding: Any) -> Masks: ...

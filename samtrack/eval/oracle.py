@@ -1,0 +1,170 @@
+"""A ground-truth oracle segmenter: it answers each prompt with the noisy ground-truth
+mask of the object the prompt points at, so the tracker's logic can be measured apart
+from any model's quality.
+
+The object under a prompt is the one that best fits its box (IoU of the object's mask
+with the box region) and contains its positive points (and not its negative ones); its
+previous mask logits count as a further region cue. A prompt that fits no object gets
+the background inside its box with a low score. Noise: the boundary moves by up to
+``boundary_noise`` pixels, and with probability ``miss_rate`` the answer is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..types import Masks, Prompt, mask_to_box_xyxy
+
+LOGIT = 10.0
+
+
+@dataclass
+class OracleFrame:
+    """The oracle's "embedding": the frame's ground truth (ids, visible masks N x H x W)."""
+
+    index: int
+    ids: np.ndarray
+    masks: np.ndarray
+
+    @property
+    def original_size(self) -> tuple[int, int]:
+        return int(self.masks.shape[1]), int(self.masks.shape[2])
+
+
+class OracleSegmenter:
+    """A :class:`~samtrack.types.Segmenter` over known ground truth.
+
+    ``ground_truth(frame_index) -> (ids, masks)``. Frames must be embedded in order, once
+    each (as the tracker does): the n-th call to ``embed`` is frame n of the ground truth.
+    """
+
+    def __init__(
+        self,
+        ground_truth: Callable[[int], tuple[np.ndarray, np.ndarray]],
+        boundary_noise: int = 1,
+        miss_rate: float = 0.0,
+        seed: int = 0,
+        logit_size: int = 64,
+        min_fit: float = 0.1,
+    ) -> None:
+        self.ground_truth = ground_truth
+        self.boundary_noise = boundary_noise
+        self.miss_rate = miss_rate
+        self.rng = np.random.default_rng(seed)
+        self.logit_size = logit_size
+        self.min_fit = min_fit
+        self._count = 0
+
+    def embed(self, image: np.ndarray) -> OracleFrame:
+        ids, masks = self.ground_truth(self._count)
+        masks = np.asarray(masks, dtype=bool).reshape(-1, *image.shape[:2])
+        frame = OracleFrame(self._count, np.asarray(ids), masks)
+        self._count += 1
+        return frame
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _to_logits(self, masks: np.ndarray) -> np.ndarray:
+        """Masks N x H x W -> logits N x L x L over the padded square, as SAM lays them out."""
+        n, h, w = masks.shape
+        side = max(h, w)
+        out = np.full((n, self.logit_size, self.logit_size), -LOGIT, dtype=np.float32)
+        for i, m in enumerate(masks):
+            square = np.zeros((side, side), np.float32)
+            square[:h, :w] = m
+            small = cv2.resize(square, (self.logit_size, self.logit_size), interpolation=cv2.INTER_AREA)
+            out[i] = np.where(small > 0.5, LOGIT, -LOGIT)
+        return out
+
+    def _from_logits(self, logits: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        side = max(size)
+        big = cv2.resize((logits > 0).astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST)
+        return big[: size[0], : size[1]].astype(bool)
+
+    def _noisy(self, mask: np.ndarray) -> np.ndarray:
+        if self.boundary_noise <= 0 or not mask.any():
+            return mask
+        r = int(self.rng.integers(0, self.boundary_noise + 1))
+        if r == 0:
+            return mask
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        op = cv2.dilate if self.rng.random() < 0.5 else cv2.erode
+        out = op(mask.astype(np.uint8), kernel).astype(bool)
+        return out if out.any() else mask
+
+    def _target(self, frame: OracleFrame, prompt: Prompt) -> int:
+        """Index of the object the prompt points at, or -1."""
+        n, h, w = frame.masks.shape
+        if n == 0:
+            return -1
+        fit = np.zeros(n)
+        cues = 0
+        areas = frame.masks.reshape(n, -1).sum(1).astype(float)
+        if prompt.box is not None:
+            x1, y1, x2, y2 = np.clip(np.round(prompt.box), 0, [w, h, w, h]).astype(int)
+            inside = frame.masks[:, y1:y2, x1:x2].reshape(n, -1).sum(1)
+            box_area = max((x2 - x1) * (y2 - y1), 1)
+            fit += inside / np.maximum(areas + box_area - inside, 1)
+            cues += 1
+        if prompt.points is not None:
+            xy = np.clip(np.floor(prompt.points).astype(int), 0, [w - 1, h - 1])
+            hit = frame.masks[:, xy[:, 1], xy[:, 0]]  # n x K
+            pos, neg = prompt.labels == 1, prompt.labels == 0
+            if pos.any():
+                fit += hit[:, pos].mean(1)
+                cues += 1
+            if neg.any():
+                fit -= hit[:, neg].mean(1)
+        if prompt.mask_logits is not None:
+            region = self._from_logits(np.asarray(prompt.mask_logits), (h, w))
+            inter = (frame.masks & region).reshape(n, -1).sum(1)
+            fit += inter / np.maximum(areas + region.sum() - inter, 1)
+            cues += 1
+        fit /= max(cues, 1)
+        best = int(np.argmax(fit))
+        return best if fit[best] >= self.min_fit else -1
+
+    # -- the Segmenter protocol ----------------------------------------------------------------
+
+    def segment(self, embedding: OracleFrame, prompts: list[Prompt], multimask: bool = False) -> Masks:
+        h, w = embedding.original_size
+        per = 3 if multimask else 1
+        masks, scores = [], []
+        for prompt in prompts:
+            target = self._target(embedding, prompt)
+            if target < 0 or self.rng.random() < self.miss_rate:
+                region = np.zeros((h, w), bool)
+                if prompt.box is not None:
+                    x1, y1, x2, y2 = np.clip(np.round(prompt.box), 0, [w, h, w, h]).astype(int)
+                    region[y1:y2, x1:x2] = True
+                    region &= ~embedding.masks.any(axis=0)
+                masks += [region] * per
+                scores += [0.2] * per
+                continue
+            truth = embedding.masks[target]
+            masks += [self._noisy(truth) for _ in range(per)]
+            scores += [0.95, 0.9, 0.85][:per]
+        stacked = np.stack(masks) if masks else np.zeros((0, h, w), bool)
+        index = np.repeat(np.arange(len(prompts)), per)
+        track_ids = np.array([-1 if p.track_id is None else p.track_id for p in prompts], dtype=np.int64)
+        return Masks(
+            masks=stacked,
+            boxes=mask_to_box_xyxy(stacked),
+            scores=np.array(scores, dtype=np.float32),
+            logits=self._to_logits(stacked),
+            prompt_index=index,
+            track_id=track_ids[index] if len(prompts) else np.zeros(0, np.int64),
+        )
+
+    def segment_everything(self, embedding: OracleFrame) -> Masks:
+        masks = np.stack([self._noisy(m) for m in embedding.masks]) if len(embedding.masks) else embedding.masks
+        return Masks(
+            masks=masks,
+            boxes=mask_to_box_xyxy(masks),
+            scores=np.full(len(masks), 0.95, dtype=np.float32),
+            logits=self._to_logits(masks),
+        )

@@ -1,0 +1,48 @@
+"""Prompts for a track in the next frame, built from its own past: points inside its last
+mask and its last mask logits, both moved by the Kalman-predicted displacement."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..geometry import shift_array
+
+# What a shifted-in region of mask logits is set to: confidently "not the object".
+LOGIT_FILL = -20.0
+
+
+def interior_points(mask: np.ndarray, k: int) -> np.ndarray:
+    """Up to k well-spread points deep inside a boolean mask (k x 2 float32, xy).
+
+    The first is the pixel farthest from the mask's border; each next one maximises its
+    distance to the points already chosen among pixels at least half that deep
+    (farthest-point sampling, a cheap stand-in for SAM-PT's K-medoids).
+    """
+    if k <= 0 or not mask.any():
+        return np.zeros((0, 2), dtype=np.float32)
+    ys, xs = np.nonzero(mask)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    crop = np.pad(mask[y0:y1, x0:x1].astype(np.uint8), 1)
+    depth = cv2.distanceTransform(crop, cv2.DIST_L2, 3)[1:-1, 1:-1]
+    cy, cx = np.nonzero(depth >= 0.5 * depth.max())
+    candidates = np.stack([cx, cy], axis=1).astype(np.float64)
+    first = np.unravel_index(np.argmax(depth), depth.shape)
+    chosen = [np.array([first[1], first[0]], dtype=np.float64)]
+    nearest = np.linalg.norm(candidates - chosen[0], axis=1)
+    while len(chosen) < k and nearest.max() > 1.0:
+        i = int(np.argmax(nearest))
+        chosen.append(candidates[i])
+        nearest = np.minimum(nearest, np.linalg.norm(candidates - candidates[i], axis=1))
+    points = np.array(chosen) + np.array([x0 + 0.5, y0 + 0.5])
+    return points.astype(np.float32)
+
+
+def shift_logits(logits: np.ndarray, dx: float, dy: float, frame_size: tuple[int, int]) -> np.ndarray:
+    """Move low-res logits (L x L, covering the padded square of the frame's longest side)
+    by a displacement (dx, dy) given in frame pixels."""
+    scale = logits.shape[-1] / max(frame_size)
+    sx, sy = int(round(dx * scale)), int(round(dy * scale))
+    if sx == 0 and sy == 0:
+        return logits
+    return shift_array(logits, sx, sy, fill=LOGIT_FILL)

@@ -1,0 +1,429 @@
+"""The multi-object tracker: every live track is re-prompted from its own past, all prompts
+of a frame are decoded in one batched call, and the masks are associated with tracks by
+mask IoU (Hungarian). Talks to models only through the ``Segmenter`` protocol.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..geometry import box_iou_batch, mask_iou_batch, shift_array
+from ..types import Frame, FrameResult, Masks, Prompt, Segmenter
+from .association import associate
+from .kalman import KalmanBoxPredictor
+from .prompting import interior_points, shift_logits
+
+
+class TrackState(enum.Enum):
+    TENTATIVE = "tentative"
+    CONFIRMED = "confirmed"
+    LOST = "lost"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """How tracks are prompted, associated and aged. Every field is a CLI flag.
+
+    Prompting: ``use_kalman`` (prompt with the Kalman-predicted box; otherwise the last
+    box), ``use_logits`` (feed back the last mask logits), ``positive_points`` /
+    ``negative_points`` (points inside the track's last mask / inside neighbours'),
+    ``multimask`` (decode three candidates and choose by
+    ``motion_weight`` * IoU(candidate box, predicted box) + (1 - ``motion_weight``) * predicted IoU).
+    Acceptance: ``min_score`` (predicted IoU), ``box_gate`` (IoU with the predicted box),
+    ``max_area_change`` (ratio to the track's recent area). Association: ``match_iou``
+    (minimum mask IoU between a mask and a track's motion-shifted last mask),
+    ``duplicate_iou`` (masks this similar are one object). Lifecycle: ``n_init`` hits to
+    confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box when
+    its score is at least ``kalman_min_score`` and its area at least
+    ``occlusion_area_ratio`` of the track's recent area (else it coasts). Discovery: ``discover_every`` frames
+    (0: never) the segment-everything masks covered by tracks less than
+    ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
+    start tentative tracks, or re-acquire a lost track (same id) when their centre lies
+    within ``reacquire_distance`` of its predicted centre, in track diagonals widened by
+    5% per frame lost.
+    """
+
+    use_kalman: bool = True
+    use_logits: bool = True
+    positive_points: int = 3
+    negative_points: bool = False
+    multimask: bool = True
+    motion_weight: float = 0.25
+    min_score: float = 0.5
+    box_gate: float = 0.1
+    max_area_change: float = 3.0
+    match_iou: float = 0.1
+    duplicate_iou: float = 0.7
+    n_init: int = 2
+    max_age: int = 30
+    discover_every: int = 10
+    max_new_coverage: float = 0.2
+    min_new_area: int = 100
+    max_new_area: float = 0.3
+    reacquire_distance: float = 1.0
+    kalman_min_score: float = 0.3
+    occlusion_area_ratio: float = 0.7
+
+
+@dataclass
+class Track:
+    """One object's state. ``mask``/``logits`` are the last accepted mask (bool H x W) and
+    its low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
+    ``predicted_box`` this frame's prediction."""
+
+    id: int
+    state: TrackState
+    kalman: KalmanBoxPredictor
+    mask: np.ndarray
+    logits: np.ndarray | None
+    box: np.ndarray
+    score: float
+    label: str = ""
+    hits: int = 1
+    misses: int = 0
+    area: float = 0.0
+    first_frame: int = 0
+    last_frame: int = 0
+    predicted_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    anchor: np.ndarray = field(default_factory=lambda: np.zeros(2))
+
+    @property
+    def displacement(self) -> np.ndarray:
+        """How far the object is predicted to have moved since its last mask (dx, dy):
+        predicted centre minus the estimated centre at that mask, frame pixels."""
+        return _centre(self.predicted_box) - self.anchor
+
+
+def _iou_scale(height: int, width: int, target: int = 256) -> int:
+    """Subsampling step that brings the longest side to about ``target`` for mask IoUs."""
+    return max(1, int(np.ceil(max(height, width) / target)))
+
+
+class Tracker:
+    """Tracks objects frame by frame: ``result = tracker.update(frame)``.
+
+    New objects come from ``prompts`` (user prompts for this frame), ``detections``
+    (detector boxes N x 4 for this frame) and, every ``discover_every`` frames, from the
+    segmenter's segment-everything. Ids start at 1 for each Tracker.
+    """
+
+    def __init__(self, segmenter: Segmenter, config: TrackerConfig | None = None) -> None:
+        self.segmenter = segmenter
+        self.config = config or TrackerConfig()
+        self.tracks: list[Track] = []
+        self._next_id = 1
+        self.frames_seen = 0
+
+    @property
+    def live_tracks(self) -> list[Track]:
+        return [t for t in self.tracks if t.state is not TrackState.REMOVED]
+
+    # -- the frame ------------------------------------------------------------------------
+
+    def update(
+        self,
+        frame: Frame,
+        prompts: Sequence[Prompt] = (),
+        detections: np.ndarray | None = None,
+    ) -> FrameResult:
+        height, width = frame.size
+        embedding = self.segmenter.embed(frame.image)
+        live = self.live_tracks
+        self._predict(live)
+        # User prompts start confirmed tracks; detector boxes start tentative ones.
+        new_prompts = list(prompts) + self._detection_prompts(detections, live)
+        track_prompts = [self._prompt_for(track, live, (height, width)) for track in live]
+        all_prompts = track_prompts + new_prompts
+        chosen = self._segment(embedding, all_prompts, live, (height, width))
+        track_masks = chosen[np.arange(len(live))]
+        new_masks = chosen[np.arange(len(live), len(all_prompts))]
+        matched = self._associate(live, track_masks, frame)
+        self._age_unmatched([t for t in live if t.id not in matched], frame)
+        for i, prompt in enumerate(new_prompts):
+            if new_masks.masks[i].any():
+                self._start_track(new_masks[i], prompt.label, frame, confirmed=i < len(prompts))
+        if self.config.discover_every > 0 and self.frames_seen % self.config.discover_every == 0:
+            self._discover(embedding, frame)
+        self.frames_seen += 1
+        self.tracks = self.live_tracks
+        return self._result(frame)
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _predict(self, live: list[Track]) -> None:
+        for track in live:
+            predicted = track.kalman.predict()
+            track.predicted_box = predicted if self.config.use_kalman else track.box.copy()
+
+    def _prompt_for(self, track: Track, live: list[Track], size: tuple[int, int]) -> Prompt:
+        cfg = self.config
+        dx, dy = track.displacement
+        points = interior_points(track.mask, cfg.positive_points) + np.array([dx, dy], np.float32)
+        labels = [1] * len(points)
+        if cfg.negative_points:
+            for other in live:
+                if other is track or other.state is TrackState.LOST:
+                    continue
+                if box_iou_batch(track.predicted_box, other.predicted_box)[0, 0] > 0:
+                    neg = interior_points(other.mask, 1) + other.displacement.astype(np.float32)
+                    points = np.concatenate([points, neg])
+                    labels += [0] * len(neg)
+        box = _clip_box(track.predicted_box, size)
+        logits = None
+        if cfg.use_logits and track.logits is not None:
+            logits = shift_logits(track.logits, dx, dy, size)
+        return Prompt(
+            box=box,
+            points=points if len(points) else None,
+            labels=np.array(labels) if len(points) else None,
+            mask_logits=logits,
+            track_id=track.id,
+        )
+
+    def _detection_prompts(self, detections: np.ndarray | None, live: list[Track]) -> list[Prompt]:
+        """Detector boxes that no live track already covers become box prompts."""
+        if detections is None or len(detections) == 0:
+            return []
+        boxes = np.asarray(detections, dtype=np.float32).reshape(-1, 4)
+        if live:
+            iou = box_iou_batch(boxes, np.stack([t.predicted_box for t in live]))
+            boxes = boxes[iou.max(axis=1) < 0.5]
+        return [Prompt(box=b) for b in boxes]
+
+    def _segment(
+        self, embedding: object, prompts: list[Prompt], live: list[Track], size: tuple[int, int]
+    ) -> Masks:
+        """Decode every prompt in one call and keep one mask per prompt."""
+        if not prompts:
+            return Masks.empty(*size)
+        cfg = self.config
+        candidates = self.segmenter.segment(embedding, prompts, multimask=cfg.multimask)
+        per = len(candidates) // len(prompts)
+        scores = candidates.scores.reshape(len(prompts), per).astype(np.float64)
+        reference = [t.predicted_box for t in live] + [p.box for p in prompts[len(live):]]
+        combined = scores.copy()
+        for i, ref in enumerate(reference):
+            if ref is None:
+                continue
+            rows = slice(i * per, (i + 1) * per)
+            motion = box_iou_batch(candidates.boxes[rows], ref)[:, 0]
+            combined[i] = cfg.motion_weight * motion + (1 - cfg.motion_weight) * scores[i]
+        best = np.arange(len(prompts)) * per + combined.argmax(axis=1)
+        return candidates[best]
+
+    def _acceptable(self, track: Track, masks: Masks) -> np.ndarray:
+        """Which masks are plausible for this track: score, area change, box gate."""
+        cfg = self.config
+        areas = masks.areas.astype(np.float64)
+        ok = (masks.scores >= cfg.min_score) & (areas > 0)
+        if track.area > 0:
+            ratio = areas / track.area
+            ok &= (ratio <= cfg.max_area_change) & (ratio >= 1 / (cfg.max_area_change**2))
+        ok &= box_iou_batch(masks.boxes, track.predicted_box)[:, 0] >= cfg.box_gate
+        return ok
+
+    def _associate(self, live: list[Track], masks: Masks, frame: Frame) -> set[int]:
+        """Match this frame's masks to tracks; returns the ids of matched tracks."""
+        if not live:
+            return set()
+        cfg = self.config
+        step = _iou_scale(*frame.size)
+        small = masks.masks[:, ::step, ::step]
+        # Duplicates (two prompts that found the same object): keep the best-scored one.
+        distinct = _distinct(small, masks.scores, cfg.duplicate_iou)
+        expected = np.stack(
+            [
+                shift_array(t.mask[::step, ::step], *np.round(t.displacement / step).astype(int))
+                for t in live
+            ]
+        )
+        iou = mask_iou_batch(expected, small)
+        allowed = np.stack([self._acceptable(t, masks) for t in live]) & distinct[None, :]
+        cost = np.where(allowed, 1.0 - iou, np.inf)
+        matches, _, _ = associate(cost, 1.0 - cfg.match_iou)
+        matched = set()
+        for row, col in matches:
+            self._hit(live[row], masks[int(col)], frame)
+            matched.add(live[row].id)
+        return matched
+
+    def _hit(self, track: Track, mask: Masks, frame: Frame) -> None:
+        cfg = self.config
+        box = mask.boxes[0]
+        area = float(mask.areas[0])
+        # A mask much smaller than usual is likely cut by an occluder: its box would
+        # corrupt the velocity, so the filter coasts on its prediction instead.
+        occluded = track.area > 0 and area < cfg.occlusion_area_ratio * track.area
+        if float(mask.scores[0]) >= cfg.kalman_min_score and not occluded:
+            track.kalman.update(_edge_anchored(box, track.predicted_box))
+        track.mask = mask.masks[0]
+        track.logits = mask.logits[0]
+        track.box = box.astype(np.float64)
+        track.anchor = _centre(track.kalman.box_xyxy if cfg.use_kalman else track.box)
+        track.score = float(mask.scores[0])
+        track.area = area if track.area == 0 else 0.7 * track.area + 0.3 * area
+        track.hits += 1
+        track.misses = 0
+        track.last_frame = frame.index
+        if track.state is TrackState.LOST or (
+            track.state is TrackState.TENTATIVE and track.hits >= cfg.n_init
+        ):
+            track.state = TrackState.CONFIRMED
+
+    def _age_unmatched(self, tracks: list[Track], frame: Frame) -> None:
+        height, width = frame.size
+        for track in tracks:
+            track.misses += 1
+            if track.state is TrackState.TENTATIVE:
+                track.state = TrackState.REMOVED
+                continue
+            track.state = TrackState.LOST
+            p = track.predicted_box
+            outside = p[2] <= 0 or p[3] <= 0 or p[0] >= width or p[1] >= height
+            if track.misses > self.config.max_age or outside:
+                track.state = TrackState.REMOVED
+
+    def _start_track(self, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
+        box = mask.boxes[0].astype(np.float64)
+        track = Track(
+            id=self._next_id,
+            state=TrackState.CONFIRMED if confirmed or self.config.n_init <= 1 else TrackState.TENTATIVE,
+            kalman=KalmanBoxPredictor(box),
+            mask=mask.masks[0],
+            logits=mask.logits[0],
+            box=box,
+            score=float(mask.scores[0]),
+            label=label,
+            area=float(mask.areas[0]),
+            first_frame=frame.index,
+            last_frame=frame.index,
+            predicted_box=box.copy(),
+            anchor=_centre(box),
+        )
+        self._next_id += 1
+        self.tracks.append(track)
+        return track
+
+    def _discover(self, embedding: object, frame: Frame) -> None:
+        cfg = self.config
+        height, width = frame.size
+        found = self.segmenter.segment_everything(embedding)
+        if len(found) == 0:
+            return
+        areas = found.areas
+        keep = (areas >= cfg.min_new_area) & (areas <= cfg.max_new_area * height * width)
+        visible = [t for t in self.tracks if t.state is not TrackState.LOST and t.last_frame == frame.index]
+        if visible:
+            covered = np.zeros((height, width), dtype=bool)
+            for t in visible:
+                covered |= t.mask
+            overlap = (found.masks & covered[None]).reshape(len(found), -1).sum(axis=1)
+            keep &= overlap < cfg.max_new_coverage * np.maximum(areas, 1)
+        found = found[keep]
+        if len(found) == 0:
+            return
+        lost = [t for t in self.tracks if t.state is TrackState.LOST]
+        unmatched = np.arange(len(found))
+        if lost:
+            matches, _, unmatched = associate(self._reacquire_cost(lost, found), cfg.reacquire_distance)
+            for row, col in matches:
+                self._hit(lost[row], found[int(col)], frame)
+        for col in unmatched:
+            self._start_track(found[int(col)], "", frame, confirmed=False)
+
+    def _reacquire_cost(self, lost: list[Track], found: Masks) -> np.ndarray:
+        """Distance from each lost track's predicted centre to each new mask's centre, in
+        track diagonals that widen the longer the track has been lost (its prediction
+        grows uncertain); inf where the areas are implausibly different."""
+        pred = np.stack([t.predicted_box for t in lost])
+        centre_pred = (pred[:, :2] + pred[:, 2:]) / 2
+        centre_new = (found.boxes[:, :2] + found.boxes[:, 2:]) / 2
+        dist = np.linalg.norm(centre_pred[:, None] - centre_new[None], axis=2)
+        diag = np.array([np.hypot(*(t.box[2:] - t.box[:2])) for t in lost])
+        misses = np.array([t.misses for t in lost])
+        cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses))[:, None]
+        area = np.array([max(t.area, 1.0) for t in lost])[:, None]
+        ratio = found.areas[None, :] / area
+        plausible = (ratio <= self.config.max_area_change) & (ratio >= 1 / self.config.max_area_change)
+        return np.where(plausible, cost, np.inf)
+
+    def _result(self, frame: Frame) -> FrameResult:
+        height, width = frame.size
+        shown = [
+            t for t in self.tracks if t.state is TrackState.CONFIRMED and t.last_frame == frame.index
+        ]
+        if not shown:
+            result = FrameResult.empty(frame.index, frame.time, height, width)
+            result.image = frame.image
+            return result
+        masks = np.stack([t.mask for t in shown])
+        scores = np.array([t.score for t in shown], dtype=np.float32)
+        masks = _resolve_overlaps(masks, scores)
+        return FrameResult(
+            frame_index=frame.index,
+            time=frame.time,
+            height=height,
+            width=width,
+            track_ids=np.array([t.id for t in shown], dtype=np.int64),
+            masks=masks,
+            boxes=np.stack([t.box for t in shown]).astype(np.float32),
+            scores=scores,
+            labels=[t.label for t in shown],
+            image=frame.image,
+        )
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2], dtype=np.float64)
+
+
+def _clip_box(box: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    h, w = size
+    x1, y1, x2, y2 = box
+    x1, x2 = np.clip([x1, x2], 0, w)
+    y1, y2 = np.clip([y1, y2], 0, h)
+    return np.array([x1, y1, max(x2, x1 + 1), max(y2, y1 + 1)], dtype=np.float32)
+
+
+def _edge_anchored(box: np.ndarray, predicted: np.ndarray, shrink: float = 0.8) -> np.ndarray:
+    """The measured box, with a side that shrank abruptly below the predicted size (an
+    occluder cutting the object) rebuilt at the predicted size from its edge that agrees
+    best with the prediction, so a partial occlusion does not drag the velocity."""
+    out = np.asarray(box, dtype=np.float64).copy()
+    for lo, hi in ((0, 2), (1, 3)):
+        size_pred = predicted[hi] - predicted[lo]
+        if out[hi] - out[lo] < shrink * size_pred:
+            if abs(out[lo] - predicted[lo]) <= abs(out[hi] - predicted[hi]):
+                out[hi] = out[lo] + size_pred
+            else:
+                out[lo] = out[hi] - size_pred
+    return out
+
+
+def _distinct(masks: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+    """False for each mask that repeats a better-scored one (mask IoU above threshold)."""
+    iou = mask_iou_batch(masks, masks)
+    keep = np.ones(len(masks), dtype=bool)
+    for i in np.argsort(-scores, kind="stable"):
+        if keep[i]:
+            dup = iou[i] > threshold
+            dup[i] = False
+            keep[dup] = False
+    return keep
+
+
+def _resolve_overlaps(masks: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Give each pixel claimed by several masks to the highest-scored one."""
+    claims = masks.sum(axis=0)
+    if claims.max(initial=0) <= 1:
+        return masks
+    order = np.argsort(-scores, kind="stable")
+    owner = np.full(masks.shape[1:], -1)
+    for i in order[::-1]:
+        owner[masks[i]] = i
+    return masks & (owner[None] == np.arange(len(masks))[:, None, None])

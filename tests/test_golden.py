@@ -1,0 +1,131 @@
+"""samtrack's SAM models reproduce the official implementations.
+
+Fixtures (made by tests/fixtures/make_fixtures.py with the official packages):
+the full-size key names and shapes, and reduced random models with their outputs.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from samtrack.models.build import PRESETS, SamConfig, build_sam
+from samtrack.models.predictor import Embedding, Predictor
+from samtrack.types import Prompt
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = sorted((FIXTURES / "golden").glob("*.pt"))
+
+
+@pytest.mark.parametrize("name", ["sam_vit_b", "sam_vit_l", "sam_vit_h", "mobile_sam"])
+def test_full_size_keys_and_shapes_equal_official(name):
+    official = json.loads((FIXTURES / "keys" / f"{name}.json").read_text())
+    with torch.device("meta"):
+        model = build_sam(PRESETS[name])
+    ours = {k: list(v.shape) for k, v in model.state_dict().items()}
+    assert sorted(set(official) - set(ours)) == []
+    assert sorted(set(ours) - set(official)) == []
+    assert {k: v for k, v in ours.items() if official[k] != v} == {}
+
+
+def load_golden(path):
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    dec = data["decoder"]
+    config = SamConfig(
+        encoder=data["arch"],
+        encoder_kwargs=dict(data["encoder_kwargs"]),
+        prompt_embed_dim=data["prompt_embed_dim"],
+        mask_in_chans=data["mask_in_chans"],
+        decoder_depth=dec["depth"],
+        decoder_mlp_dim=dec["mlp_dim"],
+        decoder_num_heads=dec["num_heads"],
+        iou_head_depth=dec["iou_head_depth"],
+        iou_head_hidden_dim=dec["iou_head_hidden_dim"],
+        num_multimask_outputs=dec["num_multimask_outputs"],
+    )
+    model = build_sam(config)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in data["state_dict"].items()}
+    model.load_state_dict(state, strict=True)
+    return data, Predictor(model, device="cpu")
+
+
+@pytest.fixture(scope="module", params=GOLDEN, ids=[p.stem for p in GOLDEN])
+def golden(request):
+    return load_golden(request.param)
+
+
+def test_golden_fixtures_present():
+    assert {p.stem for p in GOLDEN} == {"vit_b", "vit_l", "vit_h", "tiny_vit"}
+
+
+def test_preprocessing_matches_official(golden):
+    data, predictor = golden
+    image = data["image"].numpy()
+    ours = predictor.resize(image)
+    official = data["resized_image"].permute(2, 0, 1).float()
+    assert ours.shape == official.shape
+    assert (ours - official).abs().max() <= 1.0  # PIL and torch may round differently
+    x = predictor.model.preprocess(official[None])
+    torch.testing.assert_close(x, data["input"], atol=1e-5, rtol=0)
+
+
+def test_image_embedding_matches_official(golden):
+    data, predictor = golden
+    with torch.inference_mode():
+        emb = predictor.model.image_encoder(data["input"])
+    torch.testing.assert_close(emb, data["embedding"], atol=1e-4, rtol=0)
+
+
+def prompts_of(case):
+    def rows(key):
+        value = case.get(key)
+        return None if value is None else value.numpy()
+
+    coords, labels, boxes, masks = (
+        rows("point_coords"), rows("point_labels"), rows("boxes"), rows("mask_input")
+    )
+    n = next(len(v) for v in (coords, boxes, masks) if v is not None)
+    return [
+        Prompt(
+            points=None if coords is None else coords[i],
+            labels=None if labels is None else labels[i],
+            box=None if boxes is None else boxes[i],
+            mask_logits=None if masks is None else masks[i, 0],
+        )
+        for i in range(n)
+    ]
+
+
+def test_decoder_matches_official_for_every_prompt_kind(golden):
+    data, predictor = golden
+    image = data["image"].numpy()
+    emb = Embedding(
+        features=data["embedding"],
+        original_size=tuple(image.shape[:2]),
+        input_size=tuple(data["resized_image"].shape[:2]),
+    )
+    assert len(data["cases"]) >= 7
+    for case in data["cases"]:
+        prompts = prompts_of(case)
+        low_res, iou = predictor.decode(emb, prompts, multimask=case["multimask"])
+        name = case["name"]
+        torch.testing.assert_close(low_res, case["low_res_logits"], atol=1e-4, rtol=0, msg=name)
+        torch.testing.assert_close(iou, case["iou_predictions"], atol=1e-4, rtol=0, msg=name)
+        result = predictor.segment(emb, prompts, multimask=case["multimask"])
+        official = case["masks"].numpy().reshape(result.masks.shape)
+        differ = result.masks != official
+        if case.get("upscaled_logits") is not None:
+            near = case["upscaled_logits"].abs().numpy().reshape(differ.shape) < 1e-3
+            assert not (differ & ~near).any(), name
+        else:
+            assert differ.mean() < 1e-4, name
+
+
+def test_end_to_end_embedding_close_to_official(golden):
+    data, predictor = golden
+    emb = predictor.embed(data["image"].numpy())
+    diff = (emb.features - data["embedding"]).abs().max().item()
+    scale = data["embedding"].abs().max().item()
+    assert diff <= 0.05 * scale

@@ -1,0 +1,115 @@
+"""The predictor on a small random-weight SAM: batching, prompt handling, shapes."""
+
+import numpy as np
+import pytest
+import torch
+
+from samtrack.models.build import SamConfig, build_sam
+from samtrack.models.predictor import Predictor
+from samtrack.types import Prompt
+
+SMALL = SamConfig(
+    encoder="vit",
+    encoder_kwargs=dict(
+        img_size=256, patch_size=16, embed_dim=48, depth=2, num_heads=4, out_chans=32,
+        use_rel_pos=True, window_size=6, global_attn_indexes=[1],
+    ),
+    prompt_embed_dim=32, decoder_mlp_dim=64, decoder_num_heads=4, iou_head_hidden_dim=32,
+)
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    torch.manual_seed(0)
+    return Predictor(build_sam(SMALL), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def image():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, (150, 220, 3), dtype=np.uint8)
+
+
+def mixed_prompts(rng):
+    return [
+        Prompt(box=[10, 10, 100, 100], track_id=7),
+        Prompt(points=[[50, 60], [70, 80]], labels=[1, 0]),
+        Prompt(points=[[30, 30]], box=[5, 5, 60, 60]),
+        Prompt(mask_logits=rng.standard_normal((64, 64)).astype(np.float32)),
+        Prompt(points=[[5, 5], [200, 140], [100, 20]], mask_logits=rng.standard_normal((64, 64))),
+        Prompt(box=[0, 0, 220, 150], mask_logits=rng.standard_normal((64, 64))),
+    ]
+
+
+@pytest.mark.parametrize("multimask", [False, True])
+def test_batched_decoding_equals_one_by_one(predictor, image, multimask):
+    prompts = mixed_prompts(np.random.default_rng(1))
+    emb = predictor.embed(image)
+    batch = predictor.segment(emb, prompts, multimask=multimask)
+    per = 3 if multimask else 1
+    assert len(batch) == per * len(prompts)
+    for i, prompt in enumerate(prompts):
+        alone = predictor.segment(emb, [prompt], multimask=multimask)
+        rows = batch.prompt_index == i
+        np.testing.assert_allclose(batch.logits[rows], alone.logits, atol=1e-5)
+        np.testing.assert_allclose(batch.scores[rows], alone.scores, atol=1e-5)
+        # Masks can differ only where an upsampled logit sits on the threshold.
+        assert (batch.masks[rows] != alone.masks).mean() < 1e-4
+
+
+def test_masks_trace_back_to_prompts(predictor, image):
+    prompts = mixed_prompts(np.random.default_rng(2))
+    result = predictor.segment(predictor.embed(image), prompts, multimask=True)
+    assert result.masks.shape == (18, 150, 220) and result.masks.dtype == bool
+    assert result.logits.shape == (18, 64, 64)
+    assert list(result.prompt_index) == [i for i in range(6) for _ in range(3)]
+    assert list(result.track_id[:3]) == [7, 7, 7] and (result.track_id[3:] == -1).all()
+    # The boxes are the tight boxes of the masks.
+    for mask, box in zip(result.masks, result.boxes):
+        if mask.any():
+            ys, xs = np.nonzero(mask)
+            assert tuple(box) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    kept = result[result.scores > np.median(result.scores)]
+    assert len(kept) == (result.scores > np.median(result.scores)).sum()
+
+
+def test_empty_prompt_list(predictor, image):
+    result = predictor.segment(predictor.embed(image), [])
+    assert len(result) == 0 and result.masks.shape == (0, 150, 220)
+
+
+def test_embedding_sizes(predictor, image):
+    emb = predictor.embed(image)
+    assert emb.features.shape == (1, 32, 16, 16)
+    assert emb.original_size == (150, 220) and emb.input_size == (175, 256)
+
+
+def test_bfloat16_encoder_close_to_float32(image):
+    torch.manual_seed(0)
+    model = build_sam(SMALL)
+    f32 = Predictor(model, device="cpu").embed(image).features
+    bf16 = Predictor(model, device="cpu", dtype="bfloat16").embed(image).features
+    assert bf16.dtype == torch.float32
+    assert torch.nn.functional.cosine_similarity(f32.flatten(), bf16.flatten(), dim=0) > 0.99
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Prompt(), "needs a box, points or mask"),
+        (lambda: Prompt(points=[[1, 2], [3, 4]], labels=[1]), "one label per point"),
+    ],
+)
+def test_bad_prompts(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_wrong_mask_logit_size(predictor, image):
+    with pytest.raises(ValueError, match="64 x 64"):
+        predictor.segment(predictor.embed(image), [Prompt(mask_logits=np.zeros((32, 32)))])
+
+
+def test_non_rgb_image_rejected(predictor):
+    with pytest.raises(ValueError, match="RGB uint8"):
+        predictor.embed(np.zeros((10, 10), dtype=np.uint8))
