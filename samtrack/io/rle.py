@@ -1,0 +1,88 @@
+"""COCO run-length encoding of masks (pycocotools), as JSON-friendly dicts.
+
+An RLE here is ``{"size": [height, width], "counts": str}``: column-major runs, the
+compressed string form pycocotools writes (``counts`` decoded from bytes to ASCII).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from samtrack.errors import SamtrackError
+
+__all__ = ["decode_masks", "encode_masks"]
+
+
+def encode_masks(masks: np.ndarray) -> list[dict[str, Any]]:
+    """RLEs of boolean masks N x H x W (one dict per mask); the same strings as
+    ``pycocotools.mask.encode``, computed from the columns each mask spans only (masks are
+    usually small next to the frame, and the column-major transpose dominates the cost)."""
+    masks = np.asarray(masks)
+    if masks.ndim != 3:
+        raise ValueError(f"masks must be N x H x W, not of shape {masks.shape}")
+    n, h, w = masks.shape
+    if n == 0:
+        return []
+    if h == 0 or w == 0:
+        return [{"size": [h, w], "counts": "0"} for _ in range(n)]  # as pycocotools writes
+    uncompressed = [{"size": [h, w], "counts": _runs(m.astype(bool, copy=False))} for m in masks]
+    return [
+        {"size": [h, w], "counts": r["counts"].decode("ascii")}
+        for r in mask_utils.frPyObjects(uncompressed, h, w)
+    ]
+
+
+def _runs(mask: np.ndarray) -> list[int]:
+    """COCO run lengths of one H x W mask: alternating 0/1 runs in column-major order,
+    starting with a (possibly empty) run of zeros."""
+    h, w = mask.shape
+    columns = np.flatnonzero(mask.any(axis=0))
+    if columns.size == 0:
+        return [h * w]
+    x1, x2 = int(columns[0]), int(columns[-1]) + 1
+    strip = np.ascontiguousarray(mask[:, x1:x2].T).reshape(-1)  # column-major pixels
+    edges = np.flatnonzero(strip[1:] != strip[:-1]) + 1
+    runs = np.diff(np.concatenate(([0], edges, [strip.size]))).tolist()
+    if strip[0]:
+        runs.insert(0, x1 * h)  # the strip starts with ones: zeros before it
+    else:
+        runs[0] += x1 * h
+    tail = (w - x2) * h
+    if tail:
+        if strip[-1]:
+            runs.append(tail)
+        else:
+            runs[-1] += tail
+    return runs
+
+
+def decode_masks(rles: list[dict[str, Any]], height: int, width: int) -> np.ndarray:
+    """Boolean masks N x H x W from RLE dicts (``counts`` as str or bytes).
+
+    Raises SamtrackError if an RLE's size is not (height, width) or pycocotools rejects it.
+    """
+    if not rles:
+        return np.zeros((0, height, width), dtype=bool)
+    coco = []
+    for rle in rles:
+        size = [int(v) for v in rle["size"]]
+        if size != [height, width]:
+            raise SamtrackError(f"a mask of size {size} in a {height}x{width} frame")
+        counts = rle["counts"]
+        coco.append(
+            {"size": size, "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
+        )
+    try:
+        with warnings.catch_warnings():
+            # pycocotools (2.0.11 and earlier) trips NumPy 2's __array__ copy deprecation; harmless
+            warnings.filterwarnings(
+                "ignore", message="__array__ implementation", category=DeprecationWarning
+            )
+            decoded = mask_utils.decode(coco)
+    except Exception as e:  # noqa: BLE001 - pycocotools raises bare exceptions
+        raise SamtrackError(f"invalid RLE mask: {e}") from None
+    return decoded.transpose(2, 0, 1).astype(bool)
