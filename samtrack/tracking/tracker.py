@@ -32,20 +32,21 @@ class TrackerConfig:
     Prompting: ``use_kalman`` (prompt with the Kalman-predicted box; otherwise the last
     box), ``use_logits`` (feed back the last mask logits), ``positive_points`` /
     ``negative_points`` (points inside the track's last mask / inside neighbours'),
-    ``multimask`` (decode three candidates and choose by
-    ``motion_weight`` * IoU(candidate box, predicted box) + (1 - ``motion_weight``) * predicted IoU).
+    ``multimask`` (decode three candidates and choose by ``motion_weight`` *
+    IoU(candidate box, predicted box) + (1 - ``motion_weight``) * predicted IoU).
     Acceptance: ``min_score`` (predicted IoU), ``box_gate`` (IoU with the predicted box),
     ``max_area_change`` (ratio to the track's recent area). Association: ``match_iou``
     (minimum mask IoU between a mask and a track's motion-shifted last mask),
     ``duplicate_iou`` (masks this similar are one object). Lifecycle: ``n_init`` hits to
-    confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box when
-    its score is at least ``kalman_min_score`` and its area at least
-    ``occlusion_area_ratio`` of the track's recent area (else it coasts). Discovery: ``discover_every`` frames
-    (0: never) the segment-everything masks covered by tracks less than
+    confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box
+    when its score is at least ``kalman_min_score`` and its area at least
+    ``occlusion_area_ratio`` of the track's recent area (else it coasts).
+    Discovery: every ``discover_every`` frames (0: never) segment-everything runs with an
+    n x n grid (``discover_points_per_side``); its masks covered by tracks less than
     ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
-    start tentative tracks, or re-acquire a lost track (same id) when their centre lies
-    within ``reacquire_distance`` of its predicted centre, in track diagonals widened by
-    5% per frame lost.
+    re-acquire a lost track (same id) when their centre lies within
+    ``reacquire_distance`` of its predicted centre, in track diagonals widened by 5% per
+    frame lost, and otherwise start tentative tracks.
     """
 
     use_kalman: bool = True
@@ -62,6 +63,7 @@ class TrackerConfig:
     n_init: int = 2
     max_age: int = 30
     discover_every: int = 10
+    discover_points_per_side: int = 16
     max_new_coverage: float = 0.2
     min_new_area: int = 100
     max_new_area: float = 0.3
@@ -312,7 +314,7 @@ class Tracker:
     def _discover(self, embedding: object, frame: Frame) -> None:
         cfg = self.config
         height, width = frame.size
-        found = self.segmenter.segment_everything(embedding)
+        found = self.segmenter.segment_everything(embedding, points_per_side=cfg.discover_points_per_side)
         if len(found) == 0:
             return
         areas = found.areas
