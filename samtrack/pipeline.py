@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Union
@@ -58,7 +58,7 @@ def _segmenter(model: str | os.PathLike | Segmenter, device: str, dtype: str) ->
     return load_predictor(os.fspath(model), device=device, dtype=dtype)  # type: ignore[arg-type]
 
 
-def _open(source: SourceLike, start: int | float | None, stride: int, max_frames: int | None) -> Any:
+def _open(source: SourceLike, start: float | None, stride: int, max_frames: int | None) -> Any:
     if isinstance(source, (str, os.PathLike, int)):
         from .io.sources import open_source
 
@@ -76,7 +76,7 @@ def track(
     config: TrackerConfig | None = None,
     device: str = "auto",
     dtype: str = "float32",
-    start: int | float | None = None,
+    start: float | None = None,
     stride: int = 1,
     max_frames: int | None = None,
     **options: Any,
@@ -134,12 +134,14 @@ def track_to_files(
     *,
     stem: str | None = None,
     progress: bool = True,
+    on_result: Callable[[FrameResult], None] | None = None,
     **kwargs: Any,
 ) -> RunSummary:
     """Run :func:`track` and write its results to files in ``out_dir`` (see
     ``samtrack.io.open_sinks`` for the formats), with a progress bar showing frames, fps
     and live tracks. Files appear only when complete; an interrupted run leaves
-    ``.partial`` files and no final ones."""
+    ``.partial`` files and no final ones. ``on_result`` is called with every result after
+    it is written (e.g. to score it or to feed analytics)."""
     from tqdm import tqdm
 
     from .io.sinks import MultiSink, open_sinks
@@ -166,6 +168,8 @@ def track_to_files(
         if first is not None:
             for result in _chain(first, results):
                 sinks.write(result)
+                if on_result is not None:
+                    on_result(result)
                 seen.update(result.track_ids.tolist())
                 count += 1
                 bar.update(1)

@@ -7,7 +7,6 @@ the full-size key names and shapes, and reduced random models with their outputs
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from ..types import Frame
+from ..types import Frame, FrameResult, mask_to_box_xyxy
 from .synthetic import (
     Background,
     SceneConfig,
@@ -62,6 +64,20 @@ class GroundTruth:
     frame_index: int
     ids: np.ndarray
     masks: np.ndarray
+
+    def as_result(self, time: float = 0.0) -> FrameResult:
+        """The ground truth as a FrameResult (ids as track ids, score 1), for the sinks."""
+        n = len(self.ids)
+        return FrameResult(
+            frame_index=self.frame_index,
+            time=time,
+            height=int(self.masks.shape[1]),
+            width=int(self.masks.shape[2]),
+            track_ids=self.ids.astype(np.int64),
+            masks=self.masks,
+            boxes=mask_to_box_xyxy(self.masks) if n else np.zeros((0, 4), np.float32),
+            scores=np.ones(n, np.float32),
+        )
 
 
 @dataclass(frozen=True)
@@ -133,22 +149,44 @@ class VideoSpec:
             )
             yield Frame(index=t, time=t / self.fps, image=image), gt
 
-    def write_mp4(self, path: str) -> None:
+    def write_mp4(self, path: str | os.PathLike[str]) -> None:
         """Encode the frames as an H.264 (or MPEG-4) video at ``fps``."""
+        self.write(path)
+
+    def write(self, video: str | os.PathLike[str], ground_truth: str | os.PathLike[str] | None = None) -> None:
+        """Render once: the frames as an H.264 (or MPEG-4) video at ``fps`` and, when
+        ``ground_truth`` names a file, every target's visible mask per frame as a MOTS
+        text file (object id = 1000 + target id). Both files appear only when complete."""
         import av
 
-        with av.open(str(path), "w") as container:
-            try:
-                stream = container.add_stream("libx264", rate=round(self.fps))
-                stream.options = {"crf": "12", "preset": "veryfast"}
-            except Exception:  # FFmpeg built without x264
-                stream = container.add_stream("mpeg4", rate=round(self.fps))
-            stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
-            for frame, _ in self.frames():
-                for packet in stream.encode(av.VideoFrame.from_ndarray(frame.image, format="rgb24")):
+        from ..io.mots import MotsSink
+
+        video = Path(video)
+        tmp = video.with_name(video.name + ".partial" + video.suffix)
+        gt_sink = MotsSink(ground_truth) if ground_truth is not None else None
+        try:
+            with av.open(str(tmp), "w") as container:
+                try:
+                    stream = container.add_stream("libx264", rate=round(self.fps))
+                    stream.options = {"crf": "12", "preset": "veryfast"}
+                except Exception:  # FFmpeg built without x264
+                    stream = container.add_stream("mpeg4", rate=round(self.fps))
+                stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
+                for frame, gt in self.frames():
+                    for packet in stream.encode(av.VideoFrame.from_ndarray(frame.image, format="rgb24")):
+                        container.mux(packet)
+                    if gt_sink is not None:
+                        gt_sink.write(gt.as_result(frame.time))
+                for packet in stream.encode():
                     container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+            os.replace(tmp, video)
+            if gt_sink is not None:
+                gt_sink.close()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            if gt_sink is not None:
+                gt_sink.abort()
+            raise
 
 
 # --------------------------------------------------------------------------- scenarios

@@ -96,7 +96,7 @@ class Source(Protocol):
 def open_source(
     uri: str | os.PathLike[str] | int,
     *,
-    start: int | float | None = None,
+    start: float | None = None,
     stride: int = 1,
     max_frames: int | None = None,
     fps: float | None = None,
@@ -201,7 +201,7 @@ def _check_range(
 def _expected(
     frame_count: int | None,
     fps: float | None,
-    start: int | float | None,
+    start: float | None,
     stride: int,
     max_frames: int | None,
 ) -> int | None:
@@ -212,7 +212,7 @@ def _expected(
     return n if max_frames is None else min(n, max_frames)
 
 
-def _start_index(start: int | float | None, fps: float | None) -> int:
+def _start_index(start: float | None, fps: float | None) -> int:
     if start is None:
         return 0
     if isinstance(start, int):
@@ -244,7 +244,7 @@ class VideoSource:
         uri: str,
         *,
         live: bool,
-        start: int | float | None,
+        start: float | None,
         stride: int,
         max_frames: int | None,
     ) -> None:
@@ -621,7 +621,7 @@ class ImageFolderSource:
         folder: str | os.PathLike[str],
         *,
         fps: float = DEFAULT_FOLDER_FPS,
-        start: int | float | None = None,
+        start: float | None = None,
         stride: int = 1,
         max_frames: int | None = None,
     ) -> None:

@@ -1,0 +1,56 @@
+"""The tracker with the bundled nano model on generated ground-truth videos: what issue-level
+quality means for users (one id per object, identities kept through crossings and full
+occlusions, new objects found), measured against the videos' ground truth."""
+
+from __future__ import annotations
+
+import pytest
+from tracking_utils import run_tracker
+
+from samtrack.eval import synthetic_video as sv
+from samtrack.models.nano import CHECKPOINT
+from samtrack.tracking.tracker import TrackerConfig
+
+pytestmark = pytest.mark.skipif(not CHECKPOINT.is_file(), reason="nano.pt not built yet")
+
+
+@pytest.fixture(scope="module")
+def nano():  # type: ignore[no-untyped-def]
+    from samtrack.models.registry import load_predictor
+
+    return load_predictor("nano", device="cpu")
+
+
+NO_DISCOVERY = TrackerConfig(discover_every=0)
+
+
+def test_single_object_100_frames_one_id_high_iou(nano) -> None:  # type: ignore[no-untyped-def]
+    summary, _ = run_tracker(sv.single_object(seed=3, n_frames=100), NO_DISCOVERY, nano)
+    assert summary.mean_iou >= 0.85
+    assert summary.track_ids_of(1) == {1}
+
+
+def test_lookalikes_crossing_keep_identities(nano) -> None:  # type: ignore[no-untyped-def]
+    for seed in range(2):
+        summary, _ = run_tracker(sv.lookalikes_crossing(seed=seed), NO_DISCOVERY, nano)
+        assert summary.id_switches == 0, seed
+        assert summary.track_ids_of(1) == {1} and summary.track_ids_of(2) == {2}, seed
+
+
+def test_fully_hidden_object_comes_back_with_its_id(nano) -> None:  # type: ignore[no-untyped-def]
+    spec = sv.occluded(seed=1, hidden=10)
+    hidden = [i for i, (_, gt) in enumerate(spec.frames()) if len(gt.ids) == 0]
+    assert len(hidden) >= 10
+    summary, results = run_tracker(spec, TrackerConfig(discover_every=5), nano)
+    assert summary.id_switches == 0
+    assert summary.track_ids_of(1) == {1}
+    after = [r for r in results if r.frame_index > hidden[-1] + 8]
+    assert all(1 in r.track_ids.tolist() for r in after)
+
+
+def test_entering_object_found_by_discovery_within_k_frames(nano) -> None:  # type: ignore[no-untyped-def]
+    k = 10
+    summary, _ = run_tracker(sv.entering(seed=2, enter_at=15), TrackerConfig(discover_every=k), nano)
+    first = summary.first_match(2)
+    assert first is not None and first <= k
+    assert summary.id_switches == 0
