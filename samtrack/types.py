@@ -96,7 +96,7 @@ class Masks:
     @property
     def areas(self) -> np.ndarray:
         """Pixel count of each mask, int64 (N,)."""
-        return self.masks.reshape(len(self), -1).sum(axis=1)
+        return self.masks.sum(axis=(1, 2), dtype=np.int64)
 
     @staticmethod
     def empty(height: int, width: int, logit_size: int = 256) -> Masks:
@@ -190,4 +190,10 @@ class Segmenter(Protocol):
 
     def segment(self, embedding: Any, prompts: list[Prompt], multimask: bool = False) -> Masks: ...
 
-    def segment_everything(self, embedding: Any, points_per_side: int = 16) -> Masks: ...
+    def segment_everything(
+        self,
+        embedding: Any,
+        points_per_side: int = 16,
+        pred_iou_thresh: float = 0.88,
+        stability_score_thresh: float = 0.95,
+    ) -> Masks: ...

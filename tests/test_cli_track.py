@@ -39,7 +39,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 
 BAD_INPUT = [
     ("track {missing}", "no such file or folder"),
-    ("track {garbage}", "has no video stream"),
+    ("track {garbage}", "Invalid data found"),
     ("track rtsp://127.0.0.1:9/nothing", "cannot open rtsp://127.0.0.1:9/nothing"),
     ("track {video} --prompts {missing}", "does not exist"),
     ("track {video} --prompts {not_json}", "is not valid JSON"),

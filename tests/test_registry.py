@@ -113,8 +113,12 @@ def test_cache_dir_defaults_to_user_cache(monkeypatch: pytest.MonkeyPatch) -> No
 def test_registry_entries_are_complete(name: str) -> None:
     info = REGISTRY[name]
     assert info.name == name and info.description and "\n" not in info.description
+    assert info.sha256 is not None and len(info.sha256) == 64
     if info.bundled:
-        assert info.sha256 is None and info.architecture is None
+        assert info.architecture is None
+        path = registry.local_path(name)
+        assert registry.sha256_file(path) == info.sha256, "retrained? pin the new hash"
+        assert path.stat().st_size == info.size
     else:
         assert info.url is not None and info.url.startswith("https://")
         assert info.url.endswith(info.filename)

@@ -173,7 +173,7 @@ class Blind:
         m = np.repeat((self.mask if embedding == 1 else np.zeros_like(self.mask))[None], per * len(prompts), 0)
         return Masks(m, mask_to_box_xyxy(m), np.full(len(m), 0.9, np.float32), np.zeros((len(m), 8, 8), np.float32))
 
-    def segment_everything(self, embedding, points_per_side=16):
+    def segment_everything(self, embedding, points_per_side=16, **thresholds):
         return self.segment(embedding, [])
 
 

@@ -160,8 +160,8 @@ class OracleSegmenter:
             track_id=track_ids[index] if len(prompts) else np.zeros(0, np.int64),
         )
 
-    def segment_everything(self, embedding: OracleFrame, points_per_side: int = 16) -> Masks:
-        """Every visible object (noisy); the grid size is irrelevant to an oracle."""
+    def segment_everything(self, embedding: OracleFrame, points_per_side: int = 16, **thresholds: float) -> Masks:
+        """Every visible object (noisy); the grid and thresholds are irrelevant to an oracle."""
         masks = np.stack([self._noisy(m) for m in embedding.masks]) if len(embedding.masks) else embedding.masks
         return Masks(
             masks=masks,

@@ -60,7 +60,7 @@ class ModelInfo:
     """One known model.
 
     url: the official download address (None: bundled in the package). sha256: pinned
-    hash of the file (None: not pinned, see ``nano``). size: bytes, when known.
+    hash of the file (None: not pinned). size: bytes, when known.
     architecture: a key of :data:`samtrack.models.build.PRESETS`, or None when the
     architecture is the config stored in the checkpoint itself.
     """
@@ -90,8 +90,8 @@ class ModelInfo:
 #   download script, Fooocus-family model manifests).
 # Sizes: 375042383 / 1249524607 / 2564550879 bytes for ViT-B/L/H and 40728226 for
 # mobile_sam.pt, each given by at least two of those manifests.
-# nano is bundled and retrained with this repository, so its hash is not pinned: the file
-# comes with the installed package and is only read, never downloaded.
+# nano is bundled: made by `python -m samtrack.models.nano.train` (which prints its hash);
+# its hash is pinned here and checked before every load, like a download's.
 _FAIR = "https://dl.fbaipublicfiles.com/segment_anything/"
 
 REGISTRY: dict[str, ModelInfo] = {
@@ -137,8 +137,8 @@ REGISTRY: dict[str, ModelInfo] = {
             name="nano",
             filename="nano.pt",
             url=None,
-            sha256=None,
-            size=None,
+            sha256="1a3eb5defc3a4b18cf6520844984bcea2884c27d5e5e32289bdceabd69149da9",
+            size=3_822_843,
             architecture=None,
             description="tiny SAM trained on synthetic scenes, bundled; for demos and tests",
         ),
@@ -319,6 +319,11 @@ def fetch(name: str, progress: bool = True) -> Path:
             raise SamtrackError(
                 f"the bundled model {name} is missing from this installation (no {path}); "
                 "reinstall samtrack"
+            )
+        if info.sha256 is not None and sha256_file(path, False) != info.sha256:
+            raise SamtrackError(
+                f"the bundled model file {path} does not match its pinned SHA-256; reinstall "
+                "samtrack (or, after retraining it, pin the new hash in samtrack.models.registry)"
             )
         return path
     assert info.url is not None

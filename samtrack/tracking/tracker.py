@@ -35,14 +35,17 @@ class TrackerConfig:
     ``multimask`` (decode three candidates and choose by ``motion_weight`` *
     IoU(candidate box, predicted box) + (1 - ``motion_weight``) * predicted IoU).
     Acceptance: ``min_score`` (predicted IoU), ``box_gate`` (IoU with the predicted box),
-    ``max_area_change`` (ratio to the track's recent area). Association: ``match_iou``
+    ``max_area_change`` (largest ratio to the track's full-view area: a larger mask has
+    merged the object with another). Association: ``match_iou``
     (minimum mask IoU between a mask and a track's motion-shifted last mask),
     ``duplicate_iou`` (masks this similar are one object). Lifecycle: ``n_init`` hits to
     confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box
     when its score is at least ``kalman_min_score`` and its area at least
     ``occlusion_area_ratio`` of the track's recent area (else it coasts).
     Discovery: every ``discover_every`` frames (0: never) segment-everything runs with an
-    n x n grid (``discover_points_per_side``); its masks covered by tracks less than
+    n x n grid (``discover_points_per_side``), keeping masks of predicted IoU and stability
+    at least ``discover_min_score`` / ``discover_min_stability`` (lower than SAM's
+    generator defaults: a false find only starts a tentative track); its masks covered by tracks less than
     ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
     re-acquire a lost track (same id) when their centre lies within
     ``reacquire_distance`` of its predicted centre, in track diagonals widened by 5% per
@@ -51,19 +54,21 @@ class TrackerConfig:
 
     use_kalman: bool = True
     use_logits: bool = True
-    positive_points: int = 3
+    positive_points: int = 0
     negative_points: bool = False
     multimask: bool = True
     motion_weight: float = 0.25
     min_score: float = 0.5
     box_gate: float = 0.1
-    max_area_change: float = 3.0
+    max_area_change: float = 1.4
     match_iou: float = 0.1
     duplicate_iou: float = 0.7
     n_init: int = 2
     max_age: int = 30
     discover_every: int = 10
     discover_points_per_side: int = 16
+    discover_min_score: float = 0.7
+    discover_min_stability: float = 0.8
     max_new_coverage: float = 0.2
     min_new_area: int = 100
     max_new_area: float = 0.3
@@ -164,6 +169,10 @@ class Tracker:
 
     def _prompt_for(self, track: Track, live: list[Track], size: tuple[int, int]) -> Prompt:
         cfg = self.config
+        if track.state is TrackState.LOST:
+            # Its last mask is stale (points and logits would land on the occluder): the
+            # predicted box alone asks for whatever is there now.
+            return Prompt(box=_clip_box(track.predicted_box, size), track_id=track.id)
         dx, dy = track.displacement
         points = interior_points(track.mask, cfg.positive_points) + np.array([dx, dy], np.float32)
         labels = [1] * len(points)
@@ -218,14 +227,18 @@ class Tracker:
         best = np.arange(len(prompts)) * per + combined.argmax(axis=1)
         return candidates[best]
 
-    def _acceptable(self, track: Track, masks: Masks) -> np.ndarray:
+    def _acceptable(self, track: Track, masks: Masks, size: tuple[int, int]) -> np.ndarray:
         """Which masks are plausible for this track: score, area change, box gate."""
         cfg = self.config
         areas = masks.areas.astype(np.float64)
         ok = (masks.scores >= cfg.min_score) & (areas > 0)
-        if track.area > 0:
-            ratio = areas / track.area
-            ok &= (ratio <= cfg.max_area_change) & (ratio >= 1 / (cfg.max_area_change**2))
+        h, w = size
+        x1, y1, x2, y2 = track.box
+        at_border = x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1  # entering or leaving
+        if track.area > 0 and not at_border:
+            # Only growth is gated: an object is not suddenly larger than in full view, but
+            # a mask that merged it with a look-alike is. Shrinking is normal (occluders).
+            ok &= areas <= cfg.max_area_change * track.area
         ok &= box_iou_batch(masks.boxes, track.predicted_box)[:, 0] >= cfg.box_gate
         return ok
 
@@ -245,7 +258,12 @@ class Tracker:
             ]
         )
         iou = mask_iou_batch(expected, small)
-        allowed = np.stack([self._acceptable(t, masks) for t in live]) & distinct[None, :]
+        # A lost track's last mask is stale (often a sliver cut by the occluder): measure
+        # it against its predicted box instead.
+        for row, t in enumerate(live):
+            if t.state is TrackState.LOST:
+                iou[row] = box_iou_batch(masks.boxes, t.predicted_box)[:, 0]
+        allowed = np.stack([self._acceptable(t, masks, frame.size) for t in live]) & distinct[None, :]
         cost = np.where(allowed, 1.0 - iou, np.inf)
         matches, _, _ = associate(cost, 1.0 - cfg.match_iou)
         matched = set()
@@ -268,7 +286,8 @@ class Tracker:
         track.box = box.astype(np.float64)
         track.anchor = _centre(track.kalman.box_xyxy if cfg.use_kalman else track.box)
         track.score = float(mask.scores[0])
-        track.area = area if track.area == 0 else 0.7 * track.area + 0.3 * area
+        if not occluded:  # the full-view area, which partial views do not drag down
+            track.area = area if track.area == 0 else 0.7 * track.area + 0.3 * area
         track.hits += 1
         track.misses = 0
         track.last_frame = frame.index
@@ -314,7 +333,12 @@ class Tracker:
     def _discover(self, embedding: object, frame: Frame) -> None:
         cfg = self.config
         height, width = frame.size
-        found = self.segmenter.segment_everything(embedding, points_per_side=cfg.discover_points_per_side)
+        found = self.segmenter.segment_everything(
+            embedding,
+            points_per_side=cfg.discover_points_per_side,
+            pred_iou_thresh=cfg.discover_min_score,
+            stability_score_thresh=cfg.discover_min_stability,
+        )
         if len(found) == 0:
             return
         areas = found.areas
@@ -351,8 +375,7 @@ class Tracker:
         cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses))[:, None]
         area = np.array([max(t.area, 1.0) for t in lost])[:, None]
         ratio = found.areas[None, :] / area
-        plausible = (ratio <= self.config.max_area_change) & (ratio >= 1 / self.config.max_area_change)
-        return np.where(plausible, cost, np.inf)
+        return np.where(ratio <= self.config.max_area_change, cost, np.inf)
 
     def _result(self, frame: Frame) -> FrameResult:
         height, width = frame.size

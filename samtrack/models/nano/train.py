@@ -553,7 +553,7 @@ def train(
         "seconds": round(time.perf_counter() - start, 1),
         "stopped_by": "steps" if step >= config.steps else "minutes",
         "train_config": asdict(config),
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
     }
     return sam.eval(), summary
 
@@ -601,7 +601,9 @@ def main(argv: list[str] | None = None) -> int:
         print(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items()))
         extra["metrics"] = metrics
     size = save_checkpoint(sam, model_config, args.out, extra)
-    print(f"wrote {args.out} ({size / 1e6:.2f} MB)")
+    from ..registry import sha256_file
+
+    print(f"wrote {args.out} ({size} bytes, SHA-256 {sha256_file(Path(args.out), False)})")
     return 0
 
 
