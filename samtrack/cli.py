@@ -254,14 +254,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     overlay_path = out.with_name(out.stem + "_overlay.png")
     if args.negative and not args.point:
         raise SamtrackError("--negative needs at least one --point (the object to segment)")
-    if args.checkpoint is not None:
-        checkpoint = Path(args.checkpoint).expanduser()
-        if not checkpoint.is_file():
-            raise SamtrackError(f"checkpoint not found: {checkpoint}")
-        source = str(checkpoint.resolve())
-    else:
-        source = args.model
-
+    source = _model_source(args)
     image = read_image(args.image)
     height, width = image.shape[:2]
     prompts: list[Prompt] = []
@@ -539,9 +532,28 @@ def _add_tracker_flags(parser: argparse.ArgumentParser) -> None:
             )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_model_flags(parser: argparse.ArgumentParser) -> None:
+    """--model / --checkpoint, --device and --dtype (read by :func:`_model_source`)."""
     from .models.registry import REGISTRY
 
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument(
+        "--model",
+        default="nano",
+        metavar="NAME",
+        help=f"registry model: {', '.join(REGISTRY)} (default: nano)",
+    )
+    model.add_argument("--checkpoint", metavar="PATH", help="a checkpoint file instead of --model")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
+    parser.add_argument(
+        "--dtype",
+        default="float32",
+        choices=("float32", "bfloat16", "float16"),
+        help="image encoder precision (default: float32)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG, description="Track and segment objects with Segment Anything models."
     )
@@ -582,21 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="x,y",
         help="a point NOT on the object (with --point)",
     )
-    model = seg.add_mutually_exclusive_group()
-    model.add_argument(
-        "--model",
-        default="nano",
-        metavar="NAME",
-        help=f"registry model: {', '.join(REGISTRY)} (default: nano)",
-    )
-    model.add_argument("--checkpoint", metavar="PATH", help="a checkpoint file instead of --model")
-    seg.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
-    seg.add_argument(
-        "--dtype",
-        default="float32",
-        choices=("float32", "bfloat16", "float16"),
-        help="image encoder precision (default: float32)",
-    )
+    _add_model_flags(seg)
     seg.add_argument("--out", required=True, metavar="MASK.png", help="the mask PNG to write")
     _add_generator_flags(seg)
     seg.set_defaults(run=cmd_segment)
@@ -636,21 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     trk.add_argument(
         "--detections", metavar="DET.txt", help="MOT-format detections, used as box prompts"
     )
-    model = trk.add_mutually_exclusive_group()
-    model.add_argument(
-        "--model",
-        default="nano",
-        metavar="NAME",
-        help=f"registry model: {', '.join(REGISTRY)} (default: nano)",
-    )
-    model.add_argument("--checkpoint", metavar="PATH", help="a checkpoint file instead of --model")
-    trk.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
-    trk.add_argument(
-        "--dtype",
-        default="float32",
-        choices=("float32", "bfloat16", "float16"),
-        help="image encoder precision (default: float32)",
-    )
+    _add_model_flags(trk)
     trk.add_argument("--start", type=_start, metavar="N|Ts", help="first frame index, or seconds (e.g. 12.5s)")
     trk.add_argument("--stride", type=_positive_int, default=1, metavar="N", help="every N-th frame")
     trk.add_argument("--max-frames", type=_positive_int, metavar="N", help="stop after N frames")
