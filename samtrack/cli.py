@@ -17,6 +17,7 @@ overlap, the later one wins. 8-bit for up to 255 objects, else 16-bit.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -664,7 +665,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=cmd_demo)
+
+    ev = sub.add_parser(
+        "eval",
+        help="score tracking results against ground truth (HOTA, IDF1, MOTA, J&F)",
+        description="Score PRED against GT. Each is a samtrack JSONL, a MOTS txt, a MOT txt "
+        "(boxes; MOTChallenge ground truth keeps consider-flag 1, class 1) or a DAVIS folder "
+        "of PNG masks. Masks are compared when both have them, boxes otherwise.",
+    )
+    ev.add_argument("pred", metavar="PRED", help="tracking results")
+    ev.add_argument("gt", metavar="GT", help="ground truth")
+    ev.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    ev.add_argument("--no-j-and-f", action="store_true", help="skip J&F (slow on long videos)")
+    ev.set_defaults(run=cmd_eval)
     return parser
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .eval.metrics import evaluate_files, format_table
+
+    for path in (args.pred, args.gt):
+        if not os.path.exists(path):
+            raise SamtrackError(f"{path} does not exist")
+    result = evaluate_files(args.pred, args.gt, j_and_f=False if args.no_j_and_f else None)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_table({os.path.basename(os.path.normpath(args.pred)): result}))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,12 +44,17 @@ class MotSink(TextFileSink):
         self._write_lines(lines)
 
 
-def read_mot(path: str | os.PathLike[str], *, fps: float | None = None) -> Iterator[FrameResult]:
+def read_mot(
+    path: str | os.PathLike[str], *, fps: float | None = None, ground_truth: bool = False
+) -> Iterator[FrameResult]:
     """FrameResults (boxes only) from a MOT file, one per frame that has boxes, in frame order.
 
     boxes: xyxy float32 (x, y, x + w, y + h); scores: the conf column (1.0 if absent);
     labels: ""; height = width = 0 and masks of shape N x 0 x 0, since MOT files hold no
     masks or frame size; frame_index: file frame - 1; time: frame_index / fps (NaN without).
+    ``ground_truth``: read a MOTChallenge ground-truth file: keep only the rows whose
+    consider flag (column 7) is not 0 and whose class (column 8, when it holds one) is 1
+    (pedestrian), with score 1.
     """
     name = os.fspath(path)
     frames: dict[int, list[tuple[int, float, float, float, float, float]]] = {}
@@ -68,6 +73,11 @@ def read_mot(path: str | os.PathLike[str], *, fps: float | None = None) -> Itera
                 frame, tid = int(float(fields[0])), int(float(fields[1]))
                 x, y, w, h = (float(v) for v in fields[2:6])
                 conf = float(fields[6]) if len(fields) > 6 else 1.0
+                if ground_truth:
+                    cls = int(float(fields[7])) if len(fields) > 7 else -1
+                    if conf == 0 or cls > 1:  # -1: no class (MOT15 world coordinates)
+                        continue
+                    conf = 1.0
             except ValueError as e:
                 raise SamtrackError(f"{name} line {number} is not a MOT line: {e}") from None
             frames.setdefault(frame, []).append((tid, x, y, w, h, conf))
