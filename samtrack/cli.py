@@ -525,6 +525,8 @@ def _add_tracker_flags(parser: argparse.ArgumentParser) -> None:
                 flag, action=argparse.BooleanOptionalAction, default=None,
                 help=f"(default: {'on' if default else 'off'})",
             )
+        elif isinstance(default, str):
+            group.add_argument(flag, choices=("mask", "box"), default=None, help=f"(default: {default})")
         else:
             kind = int if isinstance(default, int) else float
             group.add_argument(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..types import Frame, FrameResult, mask_to_box_xyxy
@@ -35,8 +36,9 @@ from .synthetic import (
 class Trajectory:
     """Pose of an object over time. ``velocity`` in pixels per frame; ``turns`` maps a
     frame to a new velocity; ``bounce`` reflects the velocity when the centre leaves the
-    frame shrunk by the object's radius; ``scale_rate`` multiplies the scale each frame;
-    ``spin`` adds radians per frame; the object exists in frames [``enter``, ``leave``)."""
+    frame (or ``bounds``, xyxy) shrunk by the object's radius; ``scale_rate`` multiplies
+    the scale each frame; ``spin`` adds radians per frame; the object exists in frames
+    [``enter``, ``leave``)."""
 
     velocity: tuple[float, float] = (0.0, 0.0)
     turns: tuple[tuple[int, tuple[float, float]], ...] = ()
@@ -45,6 +47,7 @@ class Trajectory:
     spin: float = 0.0
     enter: int = 0
     leave: int | None = None
+    bounds: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,9 @@ class VideoSpec:
                 s[3] = s[3] + traj.spin
                 if traj.bounce:
                     r = s[2]
-                    for axis, limit in ((0, self.width), (1, self.height)):
-                        if s[0][axis] < r and s[1][axis] < 0 or s[0][axis] > limit - r and s[1][axis] > 0:
+                    x1, y1, x2, y2 = traj.bounds or (0, 0, self.width, self.height)
+                    for axis, lo, hi in ((0, x1, x2), (1, y1, y2)):
+                        if s[0][axis] < lo + r and s[1][axis] < 0 or s[0][axis] > hi - r and s[1][axis] > 0:
                             s[1][axis] = -s[1][axis]
 
     def frames(self) -> Iterator[tuple[Frame, GroundTruth]]:
@@ -131,10 +135,11 @@ class VideoSpec:
         for t, poses in enumerate(self.poses()):
             present = [(o, p) for o, p in zip(self.objects, poses) if p is not None]
             shown = [p for _, p in present]
-            if self.camera_shake:
-                dx, dy = rng.normal(0, self.camera_shake, 2)
-                shown = [dataclasses.replace(p, center=(p.center[0] + dx, p.center[1] + dy)) for p in shown]
             image, visible, _ = render(self.background, shown, self.height, self.width)
+            if self.camera_shake:
+                # The whole view moves (background and objects): a shaking camera.
+                dx, dy = rng.normal(0, self.camera_shake, 2)
+                image, visible = _shift_view(image, visible, dx, dy)
             if self.noise_sigma:
                 noisy = image.astype(np.float32) + rng.normal(0, self.noise_sigma, image.shape)
                 image = np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
@@ -187,6 +192,15 @@ class VideoSpec:
             if gt_sink is not None:
                 gt_sink.abort()
             raise
+
+
+def _shift_view(image: np.ndarray, visible: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, np.ndarray]:
+    """Translate a rendered frame and its masks by (dx, dy) pixels (edges replicated)."""
+    h, w = image.shape[:2]
+    m = np.float32([[1, 0, dx], [0, 1, dy]])
+    moved = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    masks = [cv2.warpAffine(v.astype(np.uint8), m, (w, h), flags=cv2.INTER_NEAREST) > 0 for v in visible]
+    return moved, np.stack(masks) if masks else visible
 
 
 # --------------------------------------------------------------------------- scenarios

@@ -36,20 +36,23 @@ class TrackerConfig:
     IoU(candidate box, predicted box) + (1 - ``motion_weight``) * predicted IoU).
     Acceptance: ``min_score`` (predicted IoU), ``box_gate`` (IoU with the predicted box),
     ``max_area_change`` (largest ratio to the track's full-view area: a larger mask has
-    merged the object with another). Association: ``match_iou``
-    (minimum mask IoU between a mask and a track's motion-shifted last mask),
+    merged the object with another). Association: ``associate_by`` "mask" (IoU of a
+    mask with the track's motion-shifted last mask) or "box" (IoU of the mask's box with
+    the predicted box), ``match_iou`` (the least IoU that matches),
     ``duplicate_iou`` (masks this similar are one object). Lifecycle: ``n_init`` hits to
     confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box
     when its score is at least ``kalman_min_score`` and its area at least
     ``occlusion_area_ratio`` of the track's recent area (else it coasts).
-    Discovery: every ``discover_every`` frames (0: never) segment-everything runs with an
+    Discovery: every ``discover_every`` frames (0: never), and with ``search_when_lost`` in
+    any frame where a confirmed track loses its object, segment-everything runs with an
     n x n grid (``discover_points_per_side``), keeping masks of predicted IoU and stability
     at least ``discover_min_score`` / ``discover_min_stability`` (lower than SAM's
     generator defaults: a false find only starts a tentative track); its masks covered by tracks less than
     ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
     re-acquire a lost track (same id) when their centre lies within
     ``reacquire_distance`` of its predicted centre, in track diagonals widened by 5% per
-    frame lost, and otherwise start tentative tracks.
+    frame lost plus the distance the track's speed covers while lost, and otherwise start
+    tentative tracks.
     """
 
     use_kalman: bool = True
@@ -61,11 +64,13 @@ class TrackerConfig:
     min_score: float = 0.5
     box_gate: float = 0.1
     max_area_change: float = 1.4
+    associate_by: str = "mask"
     match_iou: float = 0.1
     duplicate_iou: float = 0.7
     n_init: int = 2
     max_age: int = 30
     discover_every: int = 10
+    search_when_lost: bool = False
     discover_points_per_side: int = 16
     discover_min_score: float = 0.7
     discover_min_stability: float = 0.8
@@ -122,6 +127,8 @@ class Tracker:
     def __init__(self, segmenter: Segmenter, config: TrackerConfig | None = None) -> None:
         self.segmenter = segmenter
         self.config = config or TrackerConfig()
+        if self.config.associate_by not in ("mask", "box"):
+            raise ValueError(f"associate_by must be 'mask' or 'box', not {self.config.associate_by!r}")
         self.tracks: list[Track] = []
         self._next_id = 1
         self.frames_seen = 0
@@ -150,11 +157,16 @@ class Tracker:
         track_masks = chosen[np.arange(len(live))]
         new_masks = chosen[np.arange(len(live), len(all_prompts))]
         matched = self._associate(live, track_masks, frame)
-        self._age_unmatched([t for t in live if t.id not in matched], frame)
+        unmatched = [t for t in live if t.id not in matched]
+        just_lost = any(t.state is TrackState.CONFIRMED for t in unmatched)
+        self._age_unmatched(unmatched, frame)
         for i, prompt in enumerate(new_prompts):
             if new_masks.masks[i].any():
                 self._start_track(new_masks[i], prompt.label, frame, confirmed=i < len(prompts))
-        if self.config.discover_every > 0 and self.frames_seen % self.config.discover_every == 0:
+        cfg = self.config
+        if (cfg.discover_every > 0 and self.frames_seen % cfg.discover_every == 0) or (
+            just_lost and cfg.search_when_lost
+        ):
             self._discover(embedding, frame)
         self.frames_seen += 1
         self.tracks = self.live_tracks
@@ -235,9 +247,10 @@ class Tracker:
         h, w = size
         x1, y1, x2, y2 = track.box
         at_border = x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1  # entering or leaving
-        if track.area > 0 and not at_border:
+        if track.hits > cfg.n_init and not at_border:
             # Only growth is gated: an object is not suddenly larger than in full view, but
             # a mask that merged it with a look-alike is. Shrinking is normal (occluders).
+            # A young track's area is not yet known (its first mask may be a poor one).
             ok &= areas <= cfg.max_area_change * track.area
         ok &= box_iou_batch(masks.boxes, track.predicted_box)[:, 0] >= cfg.box_gate
         return ok
@@ -261,7 +274,7 @@ class Tracker:
         # A lost track's last mask is stale (often a sliver cut by the occluder): measure
         # it against its predicted box instead.
         for row, t in enumerate(live):
-            if t.state is TrackState.LOST:
+            if t.state is TrackState.LOST or cfg.associate_by == "box":
                 iou[row] = box_iou_batch(masks.boxes, t.predicted_box)[:, 0]
         allowed = np.stack([self._acceptable(t, masks, frame.size) for t in live]) & distinct[None, :]
         cost = np.where(allowed, 1.0 - iou, np.inf)
@@ -372,7 +385,10 @@ class Tracker:
         dist = np.linalg.norm(centre_pred[:, None] - centre_new[None], axis=2)
         diag = np.array([np.hypot(*(t.box[2:] - t.box[:2])) for t in lost])
         misses = np.array([t.misses for t in lost])
-        cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses))[:, None]
+        # A constant-velocity guess drifts from the truth by up to speed x frames lost
+        # (the object may have stopped, turned or bounced): the gate widens with both.
+        speed = np.array([np.linalg.norm(t.kalman.velocity) if self.config.use_kalman else 0.0 for t in lost])
+        cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses) + speed * misses)[:, None]
         area = np.array([max(t.area, 1.0) for t in lost])[:, None]
         ratio = found.areas[None, :] / area
         return np.where(ratio <= self.config.max_area_change, cost, np.inf)

@@ -1,0 +1,105 @@
+"""The scenario suite: every family of generated videos (samtrack.eval.scenarios), several
+seeds each, tracked with the ground-truth oracle or with nano, scored by TrackEval.
+
+    python benchmarks/quality/run_suite.py --segmenter oracle --seeds 3 --ablations
+    python benchmarks/quality/run_suite.py --segmenter nano --seeds 3
+
+Prints one Markdown table per run (metrics per family, and with --ablations the HOTA of
+every ablation per family), ready for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+
+from samtrack.eval.metrics import score
+from samtrack.eval.scenarios import FAMILIES, OCCLUSION, run_scenario
+from samtrack.tracking.tracker import TrackerConfig
+
+ABLATIONS: dict[str, dict] = {
+    "default": {},
+    "no Kalman": {"use_kalman": False},
+    "no mask logits": {"use_logits": False},
+    "3 point prompts": {"positive_points": 3},
+    "box-IoU association": {"associate_by": "box"},
+    "discover every 1": {"discover_every": 1},
+    "every 5": {"discover_every": 5},
+    "every 15": {"discover_every": 15},
+    "search when lost": {"search_when_lost": True},
+}
+
+
+def segmenter_factory(name: str):
+    if name == "oracle":
+        return lambda: None
+    from samtrack.models.registry import load_predictor
+
+    seg = load_predictor(name, device="cpu")
+    return lambda: seg
+
+
+def run(families, seeds, config, make_segmenter):
+    """Metrics per family and per group of families."""
+    rows, accs_all = {}, {"all": [], "no occlusion": [], "occlusion": []}
+    for fam in families:
+        accs = [run_scenario(FAMILIES[fam](s), config, make_segmenter()) for s in range(seeds)]
+        rows[fam] = score(accs, j_and_f=False)
+        accs_all["all"] += accs
+        accs_all["occlusion" if fam in OCCLUSION else "no occlusion"] += accs
+        print(f"  {fam}: HOTA {100 * rows[fam]['HOTA']:.1f}", file=sys.stderr, flush=True)
+    for group, accs in accs_all.items():
+        if accs:
+            rows[f"**{group}**"] = score(accs, j_and_f=False)
+    return rows
+
+
+def table(rows, columns=("HOTA", "DetA", "AssA", "IDF1", "MOTA", "IDSW")) -> str:
+    out = ["| family | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name, r in rows.items():
+        cells = [f"{r[c]:d}" if isinstance(r[c], int) else f"{100 * r[c]:.1f}" for c in columns]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def _field(item: str) -> tuple[str, object]:
+    name, _, text = item.partition("=")
+    default = getattr(TrackerConfig(), name)
+    if isinstance(default, bool):
+        return name, text.lower() in ("1", "true", "yes", "on")
+    return name, type(default)(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--segmenter", default="oracle", help="oracle (default) or a model name (nano ...)")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=list(FAMILIES))
+    parser.add_argument("--ablations", action="store_true", help="also run every ablation (HOTA table)")
+    parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE",
+                        help="change TrackerConfig fields for every run (e.g. use_kalman=false)")
+    args = parser.parse_args()
+    base_config = dataclasses.replace(TrackerConfig(), **dict(_field(item) for item in args.set))
+    make = segmenter_factory(args.segmenter)
+    t = time.perf_counter()
+    print(f"segmenter {args.segmenter}, seeds 0-{args.seeds - 1}, {len(args.families)} families\n")
+    if args.set:
+        print(f"config changes: {', '.join(args.set)}\n")
+    base = run(args.families, args.seeds, base_config, make)
+    print(table(base))
+    if args.ablations:
+        hota = {name: {"default": r["HOTA"]} for name, r in base.items()}
+        for ablation, change in list(ABLATIONS.items())[1:]:
+            print(f"ablation: {ablation}", file=sys.stderr, flush=True)
+            rows = run(args.families, args.seeds, dataclasses.replace(base_config, **change), make)
+            for name, r in rows.items():
+                hota[name][ablation] = r["HOTA"]
+        print("\nHOTA per ablation\n")
+        print(table(hota, tuple(ABLATIONS)))
+    print(f"\n{time.perf_counter() - t:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
