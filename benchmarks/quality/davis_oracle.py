@@ -23,7 +23,7 @@ from samtrack.tracking.tracker import Tracker, TrackerConfig
 from samtrack.types import Prompt, mask_to_box_xyxy
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run_suite import ABLATIONS  # noqa: E402
+from run_suite import ABLATIONS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "davis2016-train"
 

@@ -43,16 +43,16 @@ class TrackerConfig:
     confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box
     when its score is at least ``kalman_min_score`` and its area at least
     ``occlusion_area_ratio`` of the track's recent area (else it coasts).
-    Discovery: every ``discover_every`` frames (0: never), and with ``search_when_lost`` in
-    any frame where a confirmed track loses its object, segment-everything runs with an
+    Discovery: every ``discover_every`` frames (0: never) segment-everything runs with an
     n x n grid (``discover_points_per_side``), keeping masks of predicted IoU and stability
     at least ``discover_min_score`` / ``discover_min_stability`` (lower than SAM's
     generator defaults: a false find only starts a tentative track); its masks covered by tracks less than
     ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
     re-acquire a lost track (same id) when their centre lies within
     ``reacquire_distance`` of its predicted centre, in track diagonals widened by 5% per
-    frame lost plus the distance the track's speed covers while lost, and otherwise start
-    tentative tracks.
+    frame lost, and otherwise start tentative tracks. ``search_when_lost``: also in any
+    frame where a confirmed track loses its object, to find it again at once (only a
+    lost track away from every other track; no new tracks start from such a search).
     """
 
     use_kalman: bool = True
@@ -164,10 +164,10 @@ class Tracker:
             if new_masks.masks[i].any():
                 self._start_track(new_masks[i], prompt.label, frame, confirmed=i < len(prompts))
         cfg = self.config
-        if (cfg.discover_every > 0 and self.frames_seen % cfg.discover_every == 0) or (
-            just_lost and cfg.search_when_lost
-        ):
+        if cfg.discover_every > 0 and self.frames_seen % cfg.discover_every == 0:
             self._discover(embedding, frame)
+        elif just_lost and cfg.search_when_lost:
+            self._discover(embedding, frame, search=True)
         self.frames_seen += 1
         self.tracks = self.live_tracks
         return self._result(frame)
@@ -247,10 +247,9 @@ class Tracker:
         h, w = size
         x1, y1, x2, y2 = track.box
         at_border = x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1  # entering or leaving
-        if track.hits > cfg.n_init and not at_border:
+        if track.area > 0 and not at_border:
             # Only growth is gated: an object is not suddenly larger than in full view, but
             # a mask that merged it with a look-alike is. Shrinking is normal (occluders).
-            # A young track's area is not yet known (its first mask may be a poor one).
             ok &= areas <= cfg.max_area_change * track.area
         ok &= box_iou_batch(masks.boxes, track.predicted_box)[:, 0] >= cfg.box_gate
         return ok
@@ -343,7 +342,11 @@ class Tracker:
         self.tracks.append(track)
         return track
 
-    def _discover(self, embedding: object, frame: Frame) -> None:
+    def _discover(self, embedding: object, frame: Frame, search: bool = False) -> None:
+        """Segment everything; masks no visible track covers re-acquire lost tracks or
+        start new ones. ``search``: only to find lost tracks again, and only those whose
+        predicted box touches no other track's (near another track a lost object is
+        easily confused with it)."""
         cfg = self.config
         height, width = frame.size
         found = self.segmenter.segment_everything(
@@ -367,11 +370,17 @@ class Tracker:
         if len(found) == 0:
             return
         lost = [t for t in self.tracks if t.state is TrackState.LOST]
+        if search:
+            others = [t for t in self.tracks if t.state is not TrackState.LOST]
+            lost = [t for t in lost if not others or box_iou_batch(
+                t.predicted_box, np.stack([o.predicted_box for o in others]))[0].max() == 0]
         unmatched = np.arange(len(found))
         if lost:
             matches, _, unmatched = associate(self._reacquire_cost(lost, found), cfg.reacquire_distance)
             for row, col in matches:
                 self._hit(lost[row], found[int(col)], frame)
+        if search:
+            return
         for col in unmatched:
             self._start_track(found[int(col)], "", frame, confirmed=False)
 
@@ -385,10 +394,7 @@ class Tracker:
         dist = np.linalg.norm(centre_pred[:, None] - centre_new[None], axis=2)
         diag = np.array([np.hypot(*(t.box[2:] - t.box[:2])) for t in lost])
         misses = np.array([t.misses for t in lost])
-        # A constant-velocity guess drifts from the truth by up to speed x frames lost
-        # (the object may have stopped, turned or bounced): the gate widens with both.
-        speed = np.array([np.linalg.norm(t.kalman.velocity) if self.config.use_kalman else 0.0 for t in lost])
-        cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses) + speed * misses)[:, None]
+        cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses))[:, None]
         area = np.array([max(t.area, 1.0) for t in lost])[:, None]
         ratio = found.areas[None, :] / area
         return np.where(ratio <= self.config.max_area_change, cost, np.inf)
