@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class GeneratorConfig:
     """points_per_side: grid of n x n points over the frame; points_per_batch: prompts per
     decoder call (16: each call's activations are a short memory spike, 4x smaller than
-    with 64 prompts, at the same speed on CPU); pred_iou_thresh / stability_score_thresh: minimum predicted IoU and
+    with 64 prompts, and on CPU the whole grid is faster too); pred_iou_thresh / stability_score_thresh: minimum predicted IoU and
     stability (IoU of the mask thresholded at +offset and -offset); box_nms_thresh: box IoU
     above which the lower-scored mask is dropped; min_mask_area: in frame pixels."""
 
