@@ -686,9 +686,6 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .eval.metrics import evaluate_files, format_table
 
-    for path in (args.pred, args.gt):
-        if not os.path.exists(path):
-            raise SamtrackError(f"{path} does not exist")
     result = evaluate_files(args.pred, args.gt, j_and_f=False if args.no_j_and_f else None)
     if args.json:
         print(json.dumps(result))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .types import mask_to_box_xyxy
+
 
 def box_area(boxes: np.ndarray) -> np.ndarray:
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -54,7 +56,8 @@ def mask_iou_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.zeros((len(a), len(b)))
     area_a = np.count_nonzero(a.reshape(len(a), -1), axis=1)
     area_b = np.count_nonzero(b.reshape(len(b), -1), axis=1)
-    box_a, box_b = _mask_extents(a), _mask_extents(b)
+    box_a = mask_to_box_xyxy(a).astype(np.int64)
+    box_b = mask_to_box_xyxy(b).astype(np.int64)
     lo = np.maximum(box_a[:, None, :2], box_b[None, :, :2])
     hi = np.minimum(box_a[:, None, 2:], box_b[None, :, 2:])
     inter = np.zeros((len(a), len(b)))
@@ -63,19 +66,6 @@ def mask_iou_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         inter[i, j] = np.count_nonzero(a[i, y1:y2, x1:x2] & b[j, y1:y2, x1:x2])
     union = area_a[:, None] + area_b[None, :] - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
-
-
-def _mask_extents(masks: np.ndarray) -> np.ndarray:
-    """Integer xyxy extents (exclusive right/bottom) of N x H x W masks; empty: all 0."""
-    rows, cols = masks.any(axis=2), masks.any(axis=1)
-    out = np.zeros((len(masks), 4), dtype=np.int64)
-    has = rows.any(axis=1)
-    h, w = masks.shape[1:]
-    out[has, 0] = cols[has].argmax(axis=1)
-    out[has, 1] = rows[has].argmax(axis=1)
-    out[has, 2] = w - cols[has][:, ::-1].argmax(axis=1)
-    out[has, 3] = h - rows[has][:, ::-1].argmax(axis=1)
-    return out
 
 
 def shift_array(x: np.ndarray, dx: int, dy: int, fill: float | bool = 0) -> np.ndarray:

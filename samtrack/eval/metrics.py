@@ -228,15 +228,13 @@ def load(path: str | os.PathLike[str], *, ground_truth: bool = False) -> tuple[s
         return "mask", _read_davis(p)
     if not p.exists():
         raise SamtrackError(f"{p} does not exist")
-    from ..io import read_jsonl, read_mots
+    from ..io import read_jsonl, read_mot, read_mots
 
     kind = _sniff(p)
     if kind == "jsonl":
         return "mask", list(read_jsonl(p))
     if kind == "mots":
         return "mask", list(read_mots(p))
-    from ..io import read_mot
-
     return "box", list(read_mot(p, ground_truth=ground_truth))
 
 
