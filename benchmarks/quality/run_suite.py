@@ -28,7 +28,7 @@ ABLATIONS: dict[str, dict] = {
     "discover every 1": {"discover_every": 1},
     "every 5": {"discover_every": 5},
     "every 15": {"discover_every": 15},
-    "search when lost": {"search_when_lost": True},
+    "no appearance search": {"search_frames": 0},
 }
 
 

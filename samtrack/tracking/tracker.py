@@ -6,6 +6,7 @@ mask IoU (Hungarian). Talks to models only through the ``Segmenter`` protocol.
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from ..types import Frame, FrameResult, Masks, Prompt, Segmenter
 from .association import associate
 from .kalman import KalmanBoxPredictor
 from .prompting import interior_points, shift_logits
+from .search import crop_template, find_by_appearance
 
 
 class TrackState(enum.Enum):
@@ -50,9 +52,15 @@ class TrackerConfig:
     ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
     re-acquire a lost track (same id) when their centre lies within
     ``reacquire_distance`` of its predicted centre, in track diagonals widened by 5% per
-    frame lost, and otherwise start tentative tracks. ``search_when_lost``: also in any
-    frame where a confirmed track loses its object, to find it again at once (only a
-    lost track away from every other track; no new tracks start from such a search).
+    frame lost, and otherwise start tentative tracks (not those lying mostly inside a lost
+    track's predicted box: likely that object, merged or half hidden). Association is a
+    cascade: tracks seen in the last frame choose first, lost ones take what is left.
+    The growth gate compares with the 75th percentile of a track's last 25 full-view areas
+    (a few merged or bloated masks do not raise it, partial views do not lower it). Appearance search: a track whose
+    prompt missed it, within ``search_frames`` frames of its last hit (0: never), is looked
+    for by its last full view within ``search_radius`` track diagonals of its predicted
+    centre, away from pixels other tracks hold; a place whose RMS colour difference is at
+    most ``search_max_rms`` (0-255) is prompted with a box.
     """
 
     use_kalman: bool = True
@@ -70,7 +78,9 @@ class TrackerConfig:
     n_init: int = 2
     max_age: int = 30
     discover_every: int = 10
-    search_when_lost: bool = False
+    search_frames: int = 3
+    search_radius: float = 3.0
+    search_max_rms: float = 30.0
     discover_points_per_side: int = 16
     discover_min_score: float = 0.7
     discover_min_stability: float = 0.8
@@ -103,6 +113,8 @@ class Track:
     last_frame: int = 0
     predicted_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
     anchor: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    template: tuple[np.ndarray, np.ndarray] | None = None
+    recent_areas: deque = field(default_factory=lambda: deque(maxlen=25))
 
     @property
     def displacement(self) -> np.ndarray:
@@ -157,8 +169,8 @@ class Tracker:
         track_masks = chosen[np.arange(len(live))]
         new_masks = chosen[np.arange(len(live), len(all_prompts))]
         matched = self._associate(live, track_masks, frame)
+        matched |= self._search([t for t in live if t.id not in matched], matched, embedding, frame)
         unmatched = [t for t in live if t.id not in matched]
-        just_lost = any(t.state is TrackState.CONFIRMED for t in unmatched)
         self._age_unmatched(unmatched, frame)
         for i, prompt in enumerate(new_prompts):
             if new_masks.masks[i].any():
@@ -166,8 +178,6 @@ class Tracker:
         cfg = self.config
         if cfg.discover_every > 0 and self.frames_seen % cfg.discover_every == 0:
             self._discover(embedding, frame)
-        elif just_lost and cfg.search_when_lost:
-            self._discover(embedding, frame, search=True)
         self.frames_seen += 1
         self.tracks = self.live_tracks
         return self._result(frame)
@@ -239,8 +249,11 @@ class Tracker:
         best = np.arange(len(prompts)) * per + combined.argmax(axis=1)
         return candidates[best]
 
-    def _acceptable(self, track: Track, masks: Masks, size: tuple[int, int]) -> np.ndarray:
-        """Which masks are plausible for this track: score, area change, box gate."""
+    def _acceptable(
+        self, track: Track, masks: Masks, size: tuple[int, int], reference: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Which masks are plausible for this track: score, area change, box gate (against
+        ``reference``, by default the predicted box)."""
         cfg = self.config
         areas = masks.areas.astype(np.float64)
         ok = (masks.scores >= cfg.min_score) & (areas > 0)
@@ -251,7 +264,8 @@ class Tracker:
             # Only growth is gated: an object is not suddenly larger than in full view, but
             # a mask that merged it with a look-alike is. Shrinking is normal (occluders).
             ok &= areas <= cfg.max_area_change * track.area
-        ok &= box_iou_batch(masks.boxes, track.predicted_box)[:, 0] >= cfg.box_gate
+        reference = track.predicted_box if reference is None else reference
+        ok &= box_iou_batch(masks.boxes, reference)[:, 0] >= cfg.box_gate
         return ok
 
     def _associate(self, live: list[Track], masks: Masks, frame: Frame) -> set[int]:
@@ -277,12 +291,58 @@ class Tracker:
                 iou[row] = box_iou_batch(masks.boxes, t.predicted_box)[:, 0]
         allowed = np.stack([self._acceptable(t, masks, frame.size) for t in live]) & distinct[None, :]
         cost = np.where(allowed, 1.0 - iou, np.inf)
-        matches, _, _ = associate(cost, 1.0 - cfg.match_iou)
+        # Tracks seen last frame choose first, lost ones take what is left (DeepSORT's
+        # matching cascade): a mask both want is far more likely the visible one's, and
+        # the two costs (mask IoU, box IoU) are not on one scale.
+        lost = np.array([t.state is TrackState.LOST for t in live])
         matched = set()
-        for row, col in matches:
-            self._hit(live[row], masks[int(col)], frame)
-            matched.add(live[row].id)
+        free = np.arange(len(masks))
+        for rows in (np.flatnonzero(~lost), np.flatnonzero(lost)):
+            matches, _, unmatched = associate(cost[np.ix_(rows, free)], 1.0 - cfg.match_iou)
+            for row, col in matches:
+                self._hit(live[rows[row]], masks[int(free[col])], frame)
+                matched.add(live[rows[row]].id)
+            free = free[unmatched]
         return matched
+
+    def _search(self, missed: list[Track], matched: set[int], embedding: object, frame: Frame) -> set[int]:
+        """Look for recently missed tracks by appearance and prompt where they are found;
+        returns the ids of tracks found again."""
+        cfg = self.config
+        missed = [t for t in missed if t.template is not None and t.misses < cfg.search_frames]
+        if not missed:
+            return set()
+        held = np.zeros(frame.size, dtype=bool)
+        for t in self.tracks:
+            if t.id in matched:
+                held |= t.mask
+        searched, boxes = [], []
+        for t in missed:
+            # Around the predicted centre and the last seen one: after a bounce or turn
+            # the filter's velocity points the wrong way for a while.
+            predicted, last = _centre(t.predicted_box), _centre(t.box)
+            radius = cfg.search_radius * float(np.hypot(*(t.box[2:] - t.box[:2])))
+            radius += float(np.linalg.norm(predicted - last)) / 2
+            found = find_by_appearance(frame.image, t.template, (predicted + last) / 2, radius, exclude=held)
+            if found is not None and found[1] <= cfg.search_max_rms:
+                searched.append(t)
+                boxes.append(_clip_box(found[0], frame.size))
+        if not searched:
+            return set()
+        prompts = [Prompt(box=b, track_id=t.id) for t, b in zip(searched, boxes)]
+        masks = self._segment(embedding, prompts, [], frame.size)
+        found_ids = set()
+        for i, (t, box) in enumerate(zip(searched, boxes)):
+            mask = masks[i : i + 1]
+            if not self._acceptable(t, mask, frame.size, reference=box)[0]:
+                continue
+            if (mask.masks[0] & held).sum() > 0.5 * mask.areas[0]:
+                continue  # it found an object another track holds
+            t.predicted_box = box.astype(np.float64)
+            self._hit(t, mask, frame)
+            held |= t.mask
+            found_ids.add(t.id)
+        return found_ids
 
     def _hit(self, track: Track, mask: Masks, frame: Frame) -> None:
         cfg = self.config
@@ -298,8 +358,12 @@ class Tracker:
         track.box = box.astype(np.float64)
         track.anchor = _centre(track.kalman.box_xyxy if cfg.use_kalman else track.box)
         track.score = float(mask.scores[0])
-        if not occluded:  # the full-view area, which partial views do not drag down
-            track.area = area if track.area == 0 else 0.7 * track.area + 0.3 * area
+        if not occluded:  # the full-view area and appearance, which partial views do not spoil
+            # A high percentile of recent areas: a running mean ratchets down, as the growth
+            # gate turns away the larger of noisy masks of a small object, and follows a merge.
+            track.recent_areas.append(area)
+            track.area = float(np.percentile(track.recent_areas, 75))
+            track.template = crop_template(frame.image, track.mask, box) or track.template
         track.hits += 1
         track.misses = 0
         track.last_frame = frame.index
@@ -337,16 +401,16 @@ class Tracker:
             last_frame=frame.index,
             predicted_box=box.copy(),
             anchor=_centre(box),
+            template=crop_template(frame.image, mask.masks[0], box),
         )
+        track.recent_areas.append(track.area)
         self._next_id += 1
         self.tracks.append(track)
         return track
 
-    def _discover(self, embedding: object, frame: Frame, search: bool = False) -> None:
+    def _discover(self, embedding: object, frame: Frame) -> None:
         """Segment everything; masks no visible track covers re-acquire lost tracks or
-        start new ones. ``search``: only to find lost tracks again, and only those whose
-        predicted box touches no other track's (near another track a lost object is
-        easily confused with it)."""
+        start new ones."""
         cfg = self.config
         height, width = frame.size
         found = self.segmenter.segment_everything(
@@ -359,30 +423,38 @@ class Tracker:
             return
         areas = found.areas
         keep = (areas >= cfg.min_new_area) & (areas <= cfg.max_new_area * height * width)
-        visible = [t for t in self.tracks if t.state is not TrackState.LOST and t.last_frame == frame.index]
-        if visible:
-            covered = np.zeros((height, width), dtype=bool)
-            for t in visible:
+        covered = np.zeros((height, width), dtype=bool)
+        for t in self.tracks:
+            if t.state is not TrackState.LOST and t.last_frame == frame.index:
                 covered |= t.mask
-            overlap = (found.masks & covered[None]).reshape(len(found), -1).sum(axis=1)
-            keep &= overlap < cfg.max_new_coverage * np.maximum(areas, 1)
+        overlap = (found.masks & covered[None]).reshape(len(found), -1).sum(axis=1)
+        keep &= overlap < cfg.max_new_coverage * np.maximum(areas, 1)
         found = found[keep]
         if len(found) == 0:
             return
         lost = [t for t in self.tracks if t.state is TrackState.LOST]
-        if search:
-            others = [t for t in self.tracks if t.state is not TrackState.LOST]
-            lost = [t for t in lost if not others or box_iou_batch(
-                t.predicted_box, np.stack([o.predicted_box for o in others]))[0].max() == 0]
         unmatched = np.arange(len(found))
         if lost:
             matches, _, unmatched = associate(self._reacquire_cost(lost, found), cfg.reacquire_distance)
             for row, col in matches:
                 self._hit(lost[row], found[int(col)], frame)
-        if search:
-            return
-        for col in unmatched:
-            self._start_track(found[int(col)], "", frame, confirmed=False)
+                covered |= found.masks[col]
+            # A mask that lies mostly where a lost track is predicted is likely that object
+            # merged with a neighbour or half hidden: a new id there would be a switch.
+            expected = np.zeros((height, width), dtype=bool)
+            for t in lost:
+                x1, y1, x2, y2 = np.round(_clip_box(t.predicted_box, (height, width))).astype(int)
+                expected[y1:y2, x1:x2] = True
+            inside = np.array([np.count_nonzero(found.masks[i] & expected) for i in unmatched], dtype=np.int64)
+            unmatched = unmatched[inside < 0.5 * np.maximum(found.areas[unmatched], 1)]
+        # Best-scored first; a mask mostly on one just started (the same object with a
+        # neighbouring region, say) starts nothing.
+        for col in sorted(unmatched.tolist(), key=lambda c: -found.scores[c]):
+            mask = found.masks[col]
+            if np.count_nonzero(mask & covered) >= cfg.max_new_coverage * max(found.areas[col], 1):
+                continue
+            self._start_track(found[col], "", frame, confirmed=False)
+            covered |= mask
 
     def _reacquire_cost(self, lost: list[Track], found: Masks) -> np.ndarray:
         """Distance from each lost track's predicted centre to each new mask's centre, in

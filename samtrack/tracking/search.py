@@ -1,0 +1,80 @@
+"""Finding a track again by its appearance when its prompt missed it: the object moved
+farther than predicted (fast motion, a bounce, a new track whose velocity is not yet
+known). The track's last full view, under its mask, is matched against the frame around
+the predicted position by masked sum of squared differences (OpenCV's ``matchTemplate``);
+the best place becomes a box prompt for the segmenter.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def crop_template(image: np.ndarray, mask: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The image and mask under a box (xyxy, frame pixels): the track's appearance."""
+    x1, y1 = np.floor(box[:2]).astype(int)
+    x2, y2 = np.ceil(box[2:]).astype(int)
+    x1, y1 = max(x1, 0), max(y1, 0)
+    x2, y2 = min(x2, image.shape[1]), min(y2, image.shape[0])
+    if x2 - x1 < 2 or y2 - y1 < 2 or not mask[y1:y2, x1:x2].any():
+        return None
+    return image[y1:y2, x1:x2].copy(), mask[y1:y2, x1:x2].copy()
+
+
+def find_by_appearance(
+    image: np.ndarray,
+    template: tuple[np.ndarray, np.ndarray],
+    centre: np.ndarray,
+    radius: float,
+    exclude: np.ndarray | None = None,
+    max_side: int = 32,
+) -> tuple[np.ndarray, float] | None:
+    """Where the template's object is most likely within ``radius`` pixels of ``centre``.
+
+    Returns (box xyxy in frame pixels, RMS colour difference per pixel under the template's
+    mask, 0-255), or None when the window cannot hold the template. Places whose box lies
+    mostly (> half) on ``exclude`` (bool H x W: pixels other tracks hold this frame) are
+    not considered: a look-alike that is already tracked is not this object. The search
+    runs on a copy scaled so the template's longer side is at most ``max_side`` pixels.
+    """
+    patch, pmask = template
+    th, tw = pmask.shape
+    height, width = image.shape[:2]
+    cx, cy = centre
+    x1 = int(max(0, np.floor(cx - radius - tw / 2)))
+    y1 = int(max(0, np.floor(cy - radius - th / 2)))
+    x2 = int(min(width, np.ceil(cx + radius + tw / 2)))
+    y2 = int(min(height, np.ceil(cy + radius + th / 2)))
+    if x2 - x1 < tw or y2 - y1 < th:
+        return None
+    scale = min(1.0, max_side / max(th, tw))
+    window = image[y1:y2, x1:x2].astype(np.float32)
+    patch = patch.astype(np.float32)
+    # Only the object's inside: the mask's boundary pixels are often background.
+    inner = cv2.erode(pmask.astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    weight = (inner if inner.sum() >= 0.25 * pmask.sum() else pmask).astype(np.float32)
+    if scale < 1.0:
+        window, patch, weight = (
+            cv2.resize(a, (max(1, round(a.shape[1] * scale)), max(1, round(a.shape[0] * scale))),
+                       interpolation=cv2.INTER_AREA)
+            for a in (window, patch, weight)
+        )
+    if window.shape[0] < patch.shape[0] or window.shape[1] < patch.shape[1] or weight.sum() < 1:
+        return None
+    weight3 = np.repeat(weight[:, :, None], 3, axis=2)
+    ssd = cv2.matchTemplate(window, patch, cv2.TM_SQDIFF, mask=weight3)
+    rms = np.sqrt(np.maximum(ssd, 0) / (3 * weight.sum()))
+    if exclude is not None:
+        taken = exclude[y1:y2, x1:x2].astype(np.float32)
+        if scale < 1.0:
+            taken = cv2.resize(taken, (window.shape[1], window.shape[0]), interpolation=cv2.INTER_AREA)
+        ph, pw = patch.shape[:2]
+        share = cv2.boxFilter(taken, -1, (pw, ph), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT)
+        rms[share[: rms.shape[0], : rms.shape[1]] > 0.5] = np.inf
+    best = np.unravel_index(int(np.argmin(rms)), rms.shape)
+    if not np.isfinite(rms[best]):
+        return None
+    bx = x1 + best[1] / scale
+    by = y1 + best[0] / scale
+    return np.array([bx, by, bx + tw, by + th], dtype=np.float64), float(rms[best])
