@@ -16,7 +16,7 @@ import sys
 import time
 
 from samtrack.eval.metrics import score
-from samtrack.eval.scenarios import FAMILIES, OCCLUSION, run_scenario
+from samtrack.eval.scenarios import DEFAULT_ORACLE, FAMILIES, OCCLUSION, run_scenario
 from samtrack.tracking.tracker import TrackerConfig
 
 ABLATIONS: dict[str, dict] = {
@@ -41,11 +41,12 @@ def segmenter_factory(name: str):
     return lambda: seg
 
 
-def run(families, seeds, config, make_segmenter):
+def run(families, seeds, config, make_segmenter, oracle_options=None):
     """Metrics per family and per group of families."""
     rows, accs_all = {}, {"all": [], "no occlusion": [], "occlusion": []}
     for fam in families:
-        accs = [run_scenario(FAMILIES[fam](s), config, make_segmenter()) for s in range(seeds)]
+        accs = [run_scenario(FAMILIES[fam](s), config, make_segmenter(), oracle_options=oracle_options)
+                for s in range(seeds)]
         rows[fam] = score(accs, j_and_f=False)
         accs_all["all"] += accs
         accs_all["occlusion" if fam in OCCLUSION else "no occlusion"] += accs
@@ -80,20 +81,27 @@ def main() -> None:
     parser.add_argument("--ablations", action="store_true", help="also run every ablation (HOTA table)")
     parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE",
                         help="change TrackerConfig fields for every run (e.g. use_kalman=false)")
+    parser.add_argument("--oracle-noise", type=int, default=DEFAULT_ORACLE["boundary_noise"],
+                        help="the oracle's boundary noise in pixels (default %(default)s)")
+    parser.add_argument("--oracle-miss", type=float, default=DEFAULT_ORACLE["miss_rate"],
+                        help="the share of the oracle's answers that miss (default %(default)s)")
     args = parser.parse_args()
+    oracle = {"boundary_noise": args.oracle_noise, "miss_rate": args.oracle_miss}
     base_config = dataclasses.replace(TrackerConfig(), **dict(_field(item) for item in args.set))
     make = segmenter_factory(args.segmenter)
     t = time.perf_counter()
     print(f"segmenter {args.segmenter}, seeds 0-{args.seeds - 1}, {len(args.families)} families\n")
     if args.set:
         print(f"config changes: {', '.join(args.set)}\n")
-    base = run(args.families, args.seeds, base_config, make)
+    if args.segmenter == "oracle" and oracle != DEFAULT_ORACLE:
+        print(f"oracle: {oracle}\n")
+    base = run(args.families, args.seeds, base_config, make, oracle)
     print(table(base))
     if args.ablations:
         hota = {name: {"default": r["HOTA"]} for name, r in base.items()}
         for ablation, change in list(ABLATIONS.items())[1:]:
             print(f"ablation: {ablation}", file=sys.stderr, flush=True)
-            rows = run(args.families, args.seeds, dataclasses.replace(base_config, **change), make)
+            rows = run(args.families, args.seeds, dataclasses.replace(base_config, **change), make, oracle)
             for name, r in rows.items():
                 hota[name][ablation] = r["HOTA"]
         print("\nHOTA per ablation\n")

@@ -55,7 +55,7 @@ class TrackerConfig:
     frame lost, and otherwise start tentative tracks (not those lying mostly inside a lost
     track's predicted box: likely that object, merged or half hidden). Association is a
     cascade: tracks seen in the last frame choose first, lost ones take what is left.
-    The growth gate compares with the 75th percentile of a track's last 25 full-view areas
+    The growth gate compares with the 75th percentile of a track's last 15 full-view areas
     (a few merged or bloated masks do not raise it, partial views do not lower it). Appearance search: a track whose
     prompt missed it, within ``search_frames`` frames of its last hit (0: never), is looked
     for by its last full view within ``search_radius`` track diagonals of its predicted
@@ -114,7 +114,7 @@ class Track:
     predicted_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
     anchor: np.ndarray = field(default_factory=lambda: np.zeros(2))
     template: tuple[np.ndarray, np.ndarray] | None = None
-    recent_areas: deque = field(default_factory=lambda: deque(maxlen=25))
+    recent_areas: deque = field(default_factory=lambda: deque(maxlen=15))
 
     @property
     def displacement(self) -> np.ndarray:
