@@ -12,18 +12,18 @@ import pytest
 pytest.importorskip("trackeval")
 
 from samtrack.eval.metrics import score
-from samtrack.eval.scenarios import FAMILIES, OCCLUSION, run_scenario
+from samtrack.eval.scenarios import FAMILIES, OCCLUSION, perfect_association, run_scenario
 from samtrack.tracking.tracker import TrackerConfig
 
-# family -> (least HOTA, track ids expected); measured on seed 0: 0.913, 0.919, 0.848, 0.860, 0.803
+# family -> (least HOTA, track ids expected); measured on seed 0: 0.914, 0.919, 0.848, 0.852, 0.869
 GATES = {
     "constant_velocity": (0.88, 3),
     "lookalikes_crossing": (0.88, 2),
     "full_occlusion": (0.80, 1),
     "mutual_occlusion": (0.83, 4),
-    "entries_exits": (0.77, 4),
+    "entries_exits": (0.84, 4),
 }
-FAST_MOTION_HOTA = 0.60  # seeds 0-1: 0.645 (0.043 without the appearance search)
+FAST_MOTION_HOTA = 0.72  # seeds 0-1: 0.764 (0.075 without the appearance search)
 
 
 @pytest.mark.parametrize("family", list(GATES))
@@ -69,7 +69,7 @@ def test_appearance_search_keeps_fast_objects():
     specs = [FAMILIES["fast_motion"](seed) for seed in range(2)]
     plain = score([run_scenario(s, TrackerConfig(search_frames=0)) for s in specs], j_and_f=False)
     search = score([run_scenario(s, TrackerConfig()) for s in specs], j_and_f=False)
-    assert plain["HOTA"] < 0.1
+    assert plain["HOTA"] < 0.15
     assert search["HOTA"] >= FAST_MOTION_HOTA
 
 
@@ -78,3 +78,13 @@ def test_box_association_tracks_too():
     assert s["HOTA"] >= 0.85 and s["IDSW"] == 0
     with pytest.raises(ValueError, match="associate_by"):
         run_scenario(FAMILIES["turns_bounces"](0), TrackerConfig(associate_by="centre"))
+
+
+def test_perfect_association_reference():
+    # Exact answers under the true ids score 100; the oracle's one-pixel boundary noise
+    # alone costs these small objects about a tenth.
+    spec = FAMILIES["constant_velocity"](0)
+    exact = score([perfect_association(spec, {"boundary_noise": 0})], j_and_f=False)
+    noisy = score([perfect_association(spec)], j_and_f=False)
+    assert exact["HOTA"] == pytest.approx(1.0) and exact["IDSW"] == 0
+    assert 0.8 < noisy["HOTA"] < 0.95 and noisy["IDSW"] == 0

@@ -126,6 +126,59 @@ def test_entering_object_found_by_discovery_within_k_frames():
     assert summary.id_switches == 0
 
 
+def test_change_outside_tracks_triggers_discovery_of_an_entering_object():
+    """Periodic discovery only at frames 0 and 30: the object entering at 15 is found
+    within two frames of being large enough to start a track when something new moving
+    outside the tracks triggers discovery, at frame 30 without that."""
+    for seed in range(3):
+        spec = sv.entering(seed=seed, enter_at=15)
+        areas = [(f.index, gt.masks[list(gt.ids).index(2)].sum()) for f, gt in spec.frames() if 2 in gt.ids]
+        first = areas[0][0]  # first_match counts frames from here
+        large_enough = next(i for i, area in areas if area >= TrackerConfig().min_new_area)
+        on, _ = run_tracker(spec, TrackerConfig(discover_every=30))
+        off, _ = run_tracker(spec, TrackerConfig(discover_every=30, discover_on_change=False))
+        assert on.first_match(2) is not None and first + on.first_match(2) <= large_enough + 2, seed
+        assert off.first_match(2) is not None and first + off.first_match(2) >= 30, seed
+        assert on.id_switches == 0, seed
+
+
+class CountingEverything:
+    """A segmenter that finds nothing and counts its segment-everything calls."""
+
+    def __init__(self):
+        self.everything = 0
+
+    def embed(self, image):
+        return image
+
+    def segment(self, embedding, prompts, multimask=False):
+        from samtrack.types import Masks
+
+        return Masks.empty(*embedding.shape[:2])
+
+    def segment_everything(self, embedding, points_per_side=16, **thresholds):
+        self.everything += 1
+        return self.segment(embedding, [])
+
+
+def test_change_trigger_ignores_a_still_scene_and_a_global_change():
+    rng = np.random.default_rng(0)
+    background = rng.integers(60, 120, (96, 128, 3), dtype=np.uint8)
+    segmenter = CountingEverything()
+    tracker = Tracker(segmenter, TrackerConfig(discover_every=100))
+    calls = []
+    for i in range(8):
+        image = background.copy()
+        if i in (3, 4):
+            image = np.clip(image.astype(int) + 60, 0, 255).astype(np.uint8)  # the light changes
+        if i >= 6:
+            image[40:60, 50:75] = 230  # something new: 500 px
+        tracker.update(Frame(i, i / 25, image))
+        calls.append(segmenter.everything)
+    # Frame 0: the periodic discovery; then nothing until the new object at frame 6.
+    assert calls == [1, 1, 1, 1, 1, 1, 2, 2]
+
+
 def test_kalman_prediction_helps_through_occlusion():
     def switches(use_kalman):
         total = 0

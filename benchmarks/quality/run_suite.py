@@ -5,7 +5,8 @@ seeds each, tracked with the ground-truth oracle or with nano, scored by TrackEv
     python benchmarks/quality/run_suite.py --segmenter nano --seeds 3
 
 Prints one Markdown table per run (metrics per family, and with --ablations the HOTA of
-every ablation per family), ready for BENCHMARKS.md.
+every ablation per family; with --reference, what perfect association would score with
+the oracle's noise), ready for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import time
 
 from samtrack.eval.metrics import score
-from samtrack.eval.scenarios import DEFAULT_ORACLE, FAMILIES, OCCLUSION, run_scenario
+from samtrack.eval.scenarios import DEFAULT_ORACLE, FAMILIES, OCCLUSION, perfect_association, run_scenario
 from samtrack.tracking.tracker import TrackerConfig
 
 ABLATIONS: dict[str, dict] = {
@@ -29,6 +30,7 @@ ABLATIONS: dict[str, dict] = {
     "every 5": {"discover_every": 5},
     "every 15": {"discover_every": 15},
     "no appearance search": {"search_frames": 0},
+    "no discovery on change": {"discover_on_change": False},
 }
 
 
@@ -43,10 +45,15 @@ def segmenter_factory(name: str):
 
 def run(families, seeds, config, make_segmenter, oracle_options=None):
     """Metrics per family and per group of families."""
+    return scored(families, seeds, lambda spec: run_scenario(spec, config, make_segmenter(),
+                                                             oracle_options=oracle_options))
+
+
+def scored(families, seeds, sequence):
+    """Metrics per family and group; ``sequence(spec)`` -> the video's accumulated metrics."""
     rows, accs_all = {}, {"all": [], "no occlusion": [], "occlusion": []}
     for fam in families:
-        accs = [run_scenario(FAMILIES[fam](s), config, make_segmenter(), oracle_options=oracle_options)
-                for s in range(seeds)]
+        accs = [sequence(FAMILIES[fam](s)) for s in range(seeds)]
         rows[fam] = score(accs, j_and_f=False)
         accs_all["all"] += accs
         accs_all["occlusion" if fam in OCCLUSION else "no occlusion"] += accs
@@ -79,6 +86,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--ablations", action="store_true", help="also run every ablation (HOTA table)")
+    parser.add_argument("--reference", action="store_true",
+                        help="also score perfect association with the oracle's answers (its noise's ceiling)")
     parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE",
                         help="change TrackerConfig fields for every run (e.g. use_kalman=false)")
     parser.add_argument("--oracle-noise", type=int, default=DEFAULT_ORACLE["boundary_noise"],
@@ -97,6 +106,9 @@ def main() -> None:
         print(f"oracle: {oracle}\n")
     base = run(args.families, args.seeds, base_config, make, oracle)
     print(table(base))
+    if args.reference:
+        print("\nperfect association with the oracle's answers\n")
+        print(table(scored(args.families, args.seeds, lambda spec: perfect_association(spec, oracle))))
     if args.ablations:
         hota = {name: {"default": r["HOTA"]} for name, r in base.items()}
         for ablation, change in list(ABLATIONS.items())[1:]:

@@ -85,7 +85,8 @@ class OracleSegmenter:
         big = cv2.resize((logits > 0).astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST)
         return big[: size[0], : size[1]].astype(bool)
 
-    def _noisy(self, mask: np.ndarray) -> np.ndarray:
+    def noisy(self, mask: np.ndarray) -> np.ndarray:
+        """The mask with its boundary moved by 0 to ``boundary_noise`` pixels, in or out."""
         if self.boundary_noise <= 0 or not mask.any():
             return mask
         r = int(self.rng.integers(0, self.boundary_noise + 1))
@@ -146,7 +147,7 @@ class OracleSegmenter:
                 scores += [0.2] * per
                 continue
             truth = embedding.masks[target]
-            masks += [self._noisy(truth) for _ in range(per)]
+            masks += [self.noisy(truth) for _ in range(per)]
             scores += [0.95, 0.9, 0.85][:per]
         stacked = np.stack(masks) if masks else np.zeros((0, h, w), bool)
         index = np.repeat(np.arange(len(prompts)), per)
@@ -162,7 +163,7 @@ class OracleSegmenter:
 
     def segment_everything(self, embedding: OracleFrame, points_per_side: int = 16, **thresholds: float) -> Masks:
         """Every visible object (noisy); the grid and thresholds are irrelevant to an oracle."""
-        masks = np.stack([self._noisy(m) for m in embedding.masks]) if len(embedding.masks) else embedding.masks
+        masks = np.stack([self.noisy(m) for m in embedding.masks]) if len(embedding.masks) else embedding.masks
         return Masks(
             masks=masks,
             boxes=mask_to_box_xyxy(masks),

@@ -184,3 +184,19 @@ def run_scenario(
         if on_result is not None:
             on_result(result)
     return acc
+
+
+def perfect_association(spec: VideoSpec, oracle_options: dict | None = None) -> SequenceAccumulator:
+    """What a tracker that never loses or confuses an object would score with the oracle:
+    the oracle's noisy mask of every visible object, under its ground-truth id. (Its misses
+    are left out: a tracker can ask again.) The suite's reference for the oracle's noise."""
+    options = {**DEFAULT_ORACLE, **(oracle_options or {})}
+    oracle = OracleSegmenter(_CurrentTruth(), boundary_noise=options["boundary_noise"], seed=options.get("seed", 0))
+    acc = SequenceAccumulator(kind="mask", name=f"{spec.name}-{spec.seed}")
+    for frame, gt in spec.frames():
+        truth = gt.as_result(frame.time)
+        if len(truth):
+            truth.masks = np.stack([oracle.noisy(m) for m in gt.masks])
+        acc.add(gt.as_result(frame.time), truth)
+    return acc
+

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from ..geometry import box_iou_batch, mask_iou_batch, shift_array
@@ -46,7 +47,10 @@ class TrackerConfig:
     when its score is at least ``kalman_min_score`` and its area at least
     ``occlusion_area_ratio`` of the track's recent area (else it coasts).
     Discovery: every ``discover_every`` frames (0: never) segment-everything runs with an
-    n x n grid (``discover_points_per_side``), keeping masks of predicted IoU and stability
+    n x n grid (``discover_points_per_side``), and with ``discover_on_change`` also on any
+    frame where at least ``min_new_area`` pixels outside every track changed since the
+    previous frame (something new in view; a change over most of the free area is the
+    camera or the light and triggers nothing), keeping masks of predicted IoU and stability
     at least ``discover_min_score`` / ``discover_min_stability`` (lower than SAM's
     generator defaults: a false find only starts a tentative track); its masks covered by tracks less than
     ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
@@ -78,6 +82,7 @@ class TrackerConfig:
     n_init: int = 2
     max_age: int = 30
     discover_every: int = 10
+    discover_on_change: bool = True
     search_frames: int = 3
     search_radius: float = 3.0
     search_max_rms: float = 30.0
@@ -144,6 +149,7 @@ class Tracker:
         self.tracks: list[Track] = []
         self._next_id = 1
         self.frames_seen = 0
+        self._background: cv2.BackgroundSubtractorMOG2 | None = None
 
     @property
     def live_tracks(self) -> list[Track]:
@@ -160,6 +166,7 @@ class Tracker:
         height, width = frame.size
         embedding = self.segmenter.embed(frame.image)
         live = self.live_tracks
+        held_before = self._held(live)
         self._predict(live)
         # User prompts start confirmed tracks; detector boxes start tentative ones.
         new_prompts = list(prompts) + self._detection_prompts(detections, live)
@@ -176,13 +183,43 @@ class Tracker:
             if new_masks.masks[i].any():
                 self._start_track(new_masks[i], prompt.label, frame, confirmed=i < len(prompts))
         cfg = self.config
-        if cfg.discover_every > 0 and self.frames_seen % cfg.discover_every == 0:
+        changed = self._changed_outside_tracks(frame, held_before)
+        if cfg.discover_every > 0 and (self.frames_seen % cfg.discover_every == 0 or changed):
             self._discover(embedding, frame)
         self.frames_seen += 1
         self.tracks = self.live_tracks
         return self._result(frame)
 
     # -- stages ---------------------------------------------------------------------------
+
+    def _held(self, tracks: list[Track]) -> np.ndarray | None:
+        """Union of the tracks' last masks (None when there are none)."""
+        masks = [t.mask for t in tracks]
+        return np.logical_or.reduce(masks) if masks else None
+
+    def _changed_outside_tracks(self, frame: Frame, held_before: np.ndarray | None) -> bool:
+        """Whether something new is in view: an area of at least ``min_new_area`` pixels,
+        outside the tracks' masks of the previous frame and this one, that differs from
+        the learnt background (OpenCV's MOG2 background subtraction), covering at most half
+        of the area outside the tracks (more is the camera moving or the light changing)."""
+        step = _iou_scale(*frame.size)
+        small = np.ascontiguousarray(frame.image[::step, ::step])
+        if self._background is None:
+            self._background = cv2.createBackgroundSubtractorMOG2(history=100, detectShadows=False)
+        foreground = self._background.apply(small) > 0
+        if not self.config.discover_on_change or self.frames_seen == 0:
+            return False
+        held = self._held([t for t in self.tracks if t.last_frame == frame.index])
+        if held_before is not None:
+            held = held_before if held is None else held | held_before
+        free = np.ones(small.shape[:2], dtype=np.uint8)
+        if held is not None:
+            # A couple of pixels around the tracks too: their boundaries flicker.
+            free -= cv2.dilate(held[::step, ::step].astype(np.uint8), np.ones((5, 5), np.uint8))
+        new = (foreground & free.astype(bool)).astype(np.uint8)
+        new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no speckle
+        count = int(new.sum())
+        return count * step * step >= self.config.min_new_area and count <= 0.5 * int(free.sum())
 
     def _predict(self, live: list[Track]) -> None:
         for track in live:
@@ -229,16 +266,25 @@ class Tracker:
         return [Prompt(box=b) for b in boxes]
 
     def _segment(
-        self, embedding: object, prompts: list[Prompt], live: list[Track], size: tuple[int, int]
+        self,
+        embedding: object,
+        prompts: list[Prompt],
+        live: list[Track],
+        size: tuple[int, int],
+        references: list[np.ndarray] | None = None,
     ) -> Masks:
-        """Decode every prompt in one call and keep one mask per prompt."""
+        """Decode every prompt in one call and keep one mask per prompt. The first
+        ``len(live)`` prompts are those tracks' (``references``: their expected boxes, by
+        default the predicted ones)."""
         if not prompts:
             return Masks.empty(*size)
         cfg = self.config
         candidates = self.segmenter.segment(embedding, prompts, multimask=cfg.multimask)
         per = len(candidates) // len(prompts)
         scores = candidates.scores.reshape(len(prompts), per).astype(np.float64)
-        reference = [t.predicted_box for t in live] + [p.box for p in prompts[len(live):]]
+        if references is None:
+            references = [t.predicted_box for t in live]
+        reference = list(references) + [p.box for p in prompts[len(live):]]
         combined = scores.copy()
         for i, ref in enumerate(reference):
             if ref is None:
@@ -246,6 +292,10 @@ class Tracker:
             rows = slice(i * per, (i + 1) * per)
             motion = box_iou_batch(candidates.boxes[rows], ref)[:, 0]
             combined[i] = cfg.motion_weight * motion + (1 - cfg.motion_weight) * scores[i]
+            if i < len(live):
+                # A candidate the track's gates would refuse (a merge, a bloated answer)
+                # loses to any they accept.
+                combined[i] += self._acceptable(live[i], candidates[rows], size, reference=ref)
         best = np.arange(len(prompts)) * per + combined.argmax(axis=1)
         return candidates[best]
 
@@ -330,7 +380,7 @@ class Tracker:
         if not searched:
             return set()
         prompts = [Prompt(box=b, track_id=t.id) for t, b in zip(searched, boxes)]
-        masks = self._segment(embedding, prompts, [], frame.size)
+        masks = self._segment(embedding, prompts, searched, frame.size, references=boxes)
         found_ids = set()
         for i, (t, box) in enumerate(zip(searched, boxes)):
             mask = masks[i : i + 1]
