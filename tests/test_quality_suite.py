@@ -84,7 +84,7 @@ def test_perfect_association_reference():
     # Exact answers under the true ids score 100; the oracle's one-pixel boundary noise
     # alone costs these small objects about a tenth.
     spec = FAMILIES["constant_velocity"](0)
-    exact = score([perfect_association(spec, {"boundary_noise": 0})], j_and_f=False)
+    exact = score([perfect_association(spec, oracle_options={"boundary_noise": 0})], j_and_f=False)
     noisy = score([perfect_association(spec)], j_and_f=False)
     assert exact["HOTA"] == pytest.approx(1.0) and exact["IDSW"] == 0
     assert 0.8 < noisy["HOTA"] < 0.95 and noisy["IDSW"] == 0

@@ -47,18 +47,20 @@ def test_fully_hidden_object_comes_back_with_its_id(nano) -> None:  # type: igno
     summary, results = run_tracker(spec, TrackerConfig(discover_every=5), nano)
     assert summary.id_switches == 0
     assert summary.track_ids_of(1) == {1}
-    # Back with its id: from 8 frames after it reappears, shown in (nearly) every frame. (Once,
-    # frame 49, nano bloats its mask to 1.5x the object and the growth gate turns it away.)
+    # Back with its id: from 8 frames after it reappears, shown in (nearly) every frame
+    # (measured: 15 of 15; nano has bloated its mask beyond the growth gate there once).
     after = [r for r in results if r.frame_index > hidden[-1] + 8]
     assert sum(1 in r.track_ids.tolist() for r in after) >= 0.9 * len(after)
 
 
 def test_entering_object_found_by_discovery_within_k_frames(nano) -> None:  # type: ignore[no-untyped-def]
+    # Discovery every 10 frames, and on the frames where something new appears outside the
+    # tracks: found after 1 / 2 / 3 frames (6 / 5 / 6 with the period alone).
     k = 10
     for seed in range(3):
         summary, _ = run_tracker(sv.entering(seed=seed, enter_at=15), TrackerConfig(discover_every=k), nano)
         first = summary.first_match(2)
-        assert first is not None and first <= k, seed
+        assert first is not None and first <= 4, seed
         assert summary.id_switches == 0, seed
 
 

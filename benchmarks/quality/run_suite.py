@@ -5,8 +5,8 @@ seeds each, tracked with the ground-truth oracle or with nano, scored by TrackEv
     python benchmarks/quality/run_suite.py --segmenter nano --seeds 3
 
 Prints one Markdown table per run (metrics per family, and with --ablations the HOTA of
-every ablation per family; with --reference, what perfect association would score with
-the oracle's noise), ready for BENCHMARKS.md.
+every ablation per family; with --reference, what exact prompts and ids would score with
+the segmenter's answers), ready for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--ablations", action="store_true", help="also run every ablation (HOTA table)")
     parser.add_argument("--reference", action="store_true",
-                        help="also score perfect association with the oracle's answers (its noise's ceiling)")
+                        help="also score exact box prompts and true ids with the segmenter's answers (what it allows)")
     parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE",
                         help="change TrackerConfig fields for every run (e.g. use_kalman=false)")
     parser.add_argument("--oracle-noise", type=int, default=DEFAULT_ORACLE["boundary_noise"],
@@ -107,8 +107,9 @@ def main() -> None:
     base = run(args.families, args.seeds, base_config, make, oracle)
     print(table(base))
     if args.reference:
-        print("\nperfect association with the oracle's answers\n")
-        print(table(scored(args.families, args.seeds, lambda spec: perfect_association(spec, oracle))))
+        print(f"\nperfect prompts and association with the {args.segmenter}'s answers\n")
+        print(table(scored(args.families, args.seeds,
+                           lambda spec: perfect_association(spec, make(), oracle_options=oracle))))
     if args.ablations:
         hota = {name: {"default": r["HOTA"]} for name, r in base.items()}
         for ablation, change in list(ABLATIONS.items())[1:]:

@@ -186,17 +186,24 @@ def run_scenario(
     return acc
 
 
-def perfect_association(spec: VideoSpec, oracle_options: dict | None = None) -> SequenceAccumulator:
-    """What a tracker that never loses or confuses an object would score with the oracle:
-    the oracle's noisy mask of every visible object, under its ground-truth id. (Its misses
-    are left out: a tracker can ask again.) The suite's reference for the oracle's noise."""
-    options = {**DEFAULT_ORACLE, **(oracle_options or {})}
-    oracle = OracleSegmenter(_CurrentTruth(), boundary_noise=options["boundary_noise"], seed=options.get("seed", 0))
+def perfect_association(
+    spec: VideoSpec, segmenter: Segmenter | None = None, *, oracle_options: dict | None = None
+) -> SequenceAccumulator:
+    """What a tracker that prompts every visible object with its exact box on every frame,
+    and never confuses ids, would score with ``segmenter`` (None: the oracle, without its
+    misses, which a tracker can ask again): the segmenter's answers under ground-truth ids.
+    The suite's reference for what the segmenter itself allows."""
+    truth = _CurrentTruth()
+    if segmenter is None:
+        options = {**DEFAULT_ORACLE, **(oracle_options or {}), "miss_rate": 0.0}
+        segmenter = OracleSegmenter(truth, **options)
     acc = SequenceAccumulator(kind="mask", name=f"{spec.name}-{spec.seed}")
     for frame, gt in spec.frames():
-        truth = gt.as_result(frame.time)
-        if len(truth):
-            truth.masks = np.stack([oracle.noisy(m) for m in gt.masks])
-        acc.add(gt.as_result(frame.time), truth)
+        truth.ids, truth.masks = gt.ids, gt.masks
+        embedding = segmenter.embed(frame.image)
+        result = gt.as_result(frame.time)
+        if len(result):
+            prompts = [Prompt(box=b) for b in mask_to_box_xyxy(gt.masks)]
+            result.masks = segmenter.segment(embedding, prompts, multimask=False).masks
+        acc.add(gt.as_result(frame.time), result)
     return acc
-
