@@ -97,6 +97,10 @@ class TrackerConfig:
     occlusion_area_ratio: float = 0.7
 
 
+#: How many full-view areas a track keeps for its growth gate's reference.
+RECENT_AREAS = 15
+
+
 @dataclass
 class Track:
     """One object's state. ``mask``/``logits`` are the last accepted mask (bool H x W) and
@@ -113,13 +117,20 @@ class Track:
     label: str = ""
     hits: int = 1
     misses: int = 0
-    area: float = 0.0
     first_frame: int = 0
     last_frame: int = 0
     predicted_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
     anchor: np.ndarray = field(default_factory=lambda: np.zeros(2))
     template: tuple[np.ndarray, np.ndarray] | None = None
-    recent_areas: deque = field(default_factory=lambda: deque(maxlen=15))
+    recent_areas: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
+
+    @property
+    def area(self) -> float:
+        """The full-view area the growth gate compares with: the 75th percentile of the
+        last full-view areas (a running mean ratchets down, as the gate turns away the
+        larger of noisy masks of a small object, and follows a merge; a median is pulled
+        down by partial views)."""
+        return float(np.percentile(self.recent_areas, 75)) if self.recent_areas else 0.0
 
     @property
     def displacement(self) -> np.ndarray:
@@ -409,10 +420,7 @@ class Tracker:
         track.anchor = _centre(track.kalman.box_xyxy if cfg.use_kalman else track.box)
         track.score = float(mask.scores[0])
         if not occluded:  # the full-view area and appearance, which partial views do not spoil
-            # A high percentile of recent areas: a running mean ratchets down, as the growth
-            # gate turns away the larger of noisy masks of a small object, and follows a merge.
             track.recent_areas.append(area)
-            track.area = float(np.percentile(track.recent_areas, 75))
             track.template = crop_template(frame.image, track.mask, box) or track.template
         track.hits += 1
         track.misses = 0
@@ -446,14 +454,13 @@ class Tracker:
             box=box,
             score=float(mask.scores[0]),
             label=label,
-            area=float(mask.areas[0]),
+            recent_areas=deque([float(mask.areas[0])], maxlen=RECENT_AREAS),
             first_frame=frame.index,
             last_frame=frame.index,
             predicted_box=box.copy(),
             anchor=_centre(box),
             template=crop_template(frame.image, mask.masks[0], box),
         )
-        track.recent_areas.append(track.area)
         self._next_id += 1
         self.tracks.append(track)
         return track
