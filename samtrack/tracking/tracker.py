@@ -48,8 +48,8 @@ class TrackerConfig:
     ``occlusion_area_ratio`` of the track's recent area (else it coasts).
     Discovery: every ``discover_every`` frames (0: never) segment-everything runs with an
     n x n grid (``discover_points_per_side``), and with ``discover_on_change`` also on any
-    frame where at least ``min_new_area`` pixels outside every track changed since the
-    previous frame (something new in view; a change over most of the free area is the
+    frame where at least ``min_new_area`` pixels outside every track differ from the
+    learnt background (something new in view; a change over most of the free area is the
     camera or the light and triggers nothing), keeping masks of predicted IoU and stability
     at least ``discover_min_score`` / ``discover_min_stability`` (lower than SAM's
     generator defaults: a false find only starts a tentative track); its masks covered by tracks less than
@@ -213,12 +213,15 @@ class Tracker:
         outside the tracks' masks of the previous frame and this one, that differs from
         the learnt background (OpenCV's MOG2 background subtraction), covering at most half
         of the area outside the tracks (more is the camera moving or the light changing)."""
+        if not self.config.discover_on_change or self.config.discover_every <= 0:
+            return False
         step = _iou_scale(*frame.size)
         small = np.ascontiguousarray(frame.image[::step, ::step])
         if self._background is None:
+            # The last 100 frames make the background: what stays still that long is in it.
             self._background = cv2.createBackgroundSubtractorMOG2(history=100, detectShadows=False)
         foreground = self._background.apply(small) > 0
-        if not self.config.discover_on_change or self.frames_seen == 0:
+        if self.frames_seen == 0:
             return False
         held = self._held([t for t in self.tracks if t.last_frame == frame.index])
         if held_before is not None:
