@@ -201,9 +201,10 @@ def perfect_association(
     for frame, gt in spec.frames():
         truth.ids, truth.masks = gt.ids, gt.masks
         embedding = segmenter.embed(frame.image)
-        result = gt.as_result(frame.time)
-        if len(result):
-            prompts = [Prompt(box=b) for b in mask_to_box_xyxy(gt.masks)]
-            result.masks = segmenter.segment(embedding, prompts, multimask=False).masks
-        acc.add(gt.as_result(frame.time), result)
+        expected = gt.as_result(frame.time)
+        answers = expected.masks
+        if len(expected):
+            prompts = [Prompt(box=b) for b in expected.boxes]
+            answers = segmenter.segment(embedding, prompts, multimask=False).masks
+        acc.add(expected, dataclasses.replace(expected, masks=answers))
     return acc

@@ -177,7 +177,7 @@ class Tracker:
         height, width = frame.size
         embedding = self.segmenter.embed(frame.image)
         live = self.live_tracks
-        held_before = self._held(live)
+        previous_masks = [t.mask for t in live]  # this frame replaces them, never edits them
         self._predict(live)
         # User prompts start confirmed tracks; detector boxes start tentative ones.
         new_prompts = list(prompts) + self._detection_prompts(detections, live)
@@ -194,7 +194,7 @@ class Tracker:
             if new_masks.masks[i].any():
                 self._start_track(new_masks[i], prompt.label, frame, confirmed=i < len(prompts))
         cfg = self.config
-        changed = self._changed_outside_tracks(frame, held_before)
+        changed = self._changed_outside_tracks(frame, previous_masks)
         if cfg.discover_every > 0 and (self.frames_seen % cfg.discover_every == 0 or changed):
             self._discover(embedding, frame)
         self.frames_seen += 1
@@ -203,12 +203,7 @@ class Tracker:
 
     # -- stages ---------------------------------------------------------------------------
 
-    def _held(self, tracks: list[Track]) -> np.ndarray | None:
-        """Union of the tracks' last masks (None when there are none)."""
-        masks = [t.mask for t in tracks]
-        return np.logical_or.reduce(masks) if masks else None
-
-    def _changed_outside_tracks(self, frame: Frame, held_before: np.ndarray | None) -> bool:
+    def _changed_outside_tracks(self, frame: Frame, previous_masks: list[np.ndarray]) -> bool:
         """Whether something new is in view: an area of at least ``min_new_area`` pixels,
         outside the tracks' masks of the previous frame and this one, that differs from
         the learnt background (OpenCV's MOG2 background subtraction), covering at most half
@@ -223,13 +218,12 @@ class Tracker:
         foreground = self._background.apply(small) > 0
         if self.frames_seen == 0:
             return False
-        held = self._held([t for t in self.tracks if t.last_frame == frame.index])
-        if held_before is not None:
-            held = held_before if held is None else held | held_before
+        masks = previous_masks + [t.mask for t in self.tracks if t.last_frame == frame.index]
         free = np.ones(small.shape[:2], dtype=np.uint8)
-        if held is not None:
+        if masks:
+            held = np.logical_or.reduce([m[::step, ::step] for m in masks]).astype(np.uint8)
             # A couple of pixels around the tracks too: their boundaries flicker.
-            free -= cv2.dilate(held[::step, ::step].astype(np.uint8), np.ones((5, 5), np.uint8))
+            free -= cv2.dilate(held, np.ones((5, 5), np.uint8))
         new = (foreground & free.astype(bool)).astype(np.uint8)
         new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no speckle
         count = int(new.sum())
