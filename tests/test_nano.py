@@ -8,7 +8,7 @@ import torch
 
 from samtrack.models.build import SamConfig
 from samtrack.models.nano import CHECKPOINT
-from samtrack.models.nano.evaluate import EVAL_SEED, evaluate, interior_point
+from samtrack.models.nano.evaluate import evaluate_sets, interior_point
 from samtrack.models.nano.train import TINY_CONFIG, TrainConfig, save_checkpoint, train, train_step
 from samtrack.models.registry import build_from_checkpoint, read_checkpoint
 
@@ -29,7 +29,7 @@ def test_checkpoint_is_small_and_loads_safely() -> None:
 def nano_metrics() -> dict:
     if not CHECKPOINT.is_file():
         pytest.skip("nano.pt not built yet")
-    return evaluate(build_from_checkpoint(CHECKPOINT), n_objects=300, seed=EVAL_SEED)
+    return evaluate_sets(build_from_checkpoint(CHECKPOINT), n_objects=300)
 
 
 def test_box_prompts_segment_held_out_objects(nano_metrics: dict) -> None:
@@ -39,6 +39,12 @@ def test_box_prompts_segment_held_out_objects(nano_metrics: dict) -> None:
 
 def test_one_positive_point_segments_held_out_objects(nano_metrics: dict) -> None:
     assert nano_metrics["point_miou"] >= 0.70
+
+
+def test_box_prompts_segment_objects_in_crowds(nano_metrics: dict) -> None:
+    # Touching, half-hidden small objects are harder: 0.72 measured against 0.85.
+    assert nano_metrics["crowd_n_objects"] == 300
+    assert nano_metrics["crowd_box_miou"] >= 0.70
 
 
 def test_interior_point_is_inside_and_away_from_the_edge() -> None:

@@ -243,3 +243,20 @@ def test_lost_track_removed_after_max_age(max_age):
         states.append(tracker.tracks[0].state if tracker.tracks else TrackState.REMOVED)
     assert states[:max_age] == [TrackState.LOST] * max_age
     assert states[max_age] == TrackState.REMOVED
+
+
+def test_overlaps_go_to_the_higher_logit_then_the_higher_score():
+    from samtrack.tracking.tracker import _resolve_overlaps
+
+    masks = np.zeros((2, 8, 8), bool)
+    masks[0, :, :6] = True
+    masks[1, :, 2:] = True
+    logits = np.full((2, 4, 4), -5.0, np.float32)
+    logits[0, :, :3] = 2.0
+    logits[1, :, 1:] = 1.0  # lower than the first mask's over columns 2-5 (low-res 1-2)
+    logits[1, :, 3] = 3.0
+    scores = np.array([0.5, 0.9], np.float32)
+    by_logit = _resolve_overlaps(masks, scores, logits)
+    assert by_logit[0, :, :6].all() and by_logit[1, :, 6:].all() and not by_logit[1, :, :6].any()
+    by_score = _resolve_overlaps(masks, scores)
+    assert by_score[1, :, 2:].all() and not by_score[0, :, 2:].any()

@@ -536,7 +536,9 @@ class Tracker:
             return result
         masks = np.stack([t.mask for t in shown])
         scores = np.array([t.score for t in shown], dtype=np.float32)
-        masks = _resolve_overlaps(masks, scores)
+        logits = [t.logits for t in shown]
+        same = all(lg is not None and lg.shape == logits[0].shape for lg in logits)
+        masks = _resolve_overlaps(masks, scores, np.stack(logits) if same else None)
         return FrameResult(
             frame_index=frame.index,
             time=frame.time,
@@ -590,8 +592,11 @@ def _distinct(masks: np.ndarray, scores: np.ndarray, threshold: float) -> np.nda
     return keep
 
 
-def _resolve_overlaps(masks: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Give each pixel claimed by several masks to the highest-scored one."""
+def _resolve_overlaps(masks: np.ndarray, scores: np.ndarray, logits: np.ndarray | None = None) -> np.ndarray:
+    """Give each pixel claimed by several masks to one of them: the one whose low-res
+    logit (N x L x L over the padded square of the longest side) is highest there, as
+    SAM 2 keeps the masks of several objects apart; the highest-scored one where logits
+    are missing or tie."""
     claims = masks.sum(axis=0)
     if claims.max(initial=0) <= 1:
         return masks
@@ -599,4 +604,15 @@ def _resolve_overlaps(masks: np.ndarray, scores: np.ndarray) -> np.ndarray:
     owner = np.full(masks.shape[1:], -1)
     for i in order[::-1]:
         owner[masks[i]] = i
+    if logits is not None and logits.ndim == 3 and len(logits) == len(masks):
+        ys, xs = np.nonzero(claims > 1)
+        side = logits.shape[-1]
+        scale = side / max(masks.shape[1:])
+        ly = np.minimum((ys * scale).astype(int), side - 1)
+        lx = np.minimum((xs * scale).astype(int), side - 1)
+        value = np.where(masks[:, ys, xs], logits[:, ly, lx], -np.inf)  # N x P
+        rank = np.empty(len(scores))
+        rank[order] = -np.arange(len(scores))  # higher is better
+        tied = value == value.max(axis=0)[None]
+        owner[ys, xs] = np.argmax(np.where(tied, rank[:, None], -np.inf), axis=0)
     return masks & (owner[None] == np.arange(len(masks))[:, None, None])

@@ -585,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="nano")
     parser.add_argument("--eval-objects", type=int, default=300, help="held-out objects to evaluate after training (0: skip)")
     args = parser.parse_args(argv)
-    from .evaluate import EVAL_SEED, evaluate
+    from .evaluate import EVAL_SEED, evaluate_sets, format_metrics
 
     if not 0 <= args.seed < EVAL_SEED:
         print(f"error: --seed must be in [0, {EVAL_SEED})", file=sys.stderr)
@@ -597,8 +597,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trained {summary['steps']} steps in {summary['seconds'] / 60:.1f} min (stopped by {summary['stopped_by']})")
     extra: dict[str, Any] = {"training": summary}
     if args.eval_objects > 0:
-        metrics = evaluate(sam, n_objects=args.eval_objects)
-        print(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items()))
+        metrics = evaluate_sets(sam, n_objects=args.eval_objects)
+        print(format_metrics(metrics))
         extra["metrics"] = metrics
     size = save_checkpoint(sam, model_config, args.out, extra)
     from ..registry import sha256_file
