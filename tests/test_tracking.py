@@ -260,3 +260,34 @@ def test_overlaps_go_to_the_higher_logit_then_the_higher_score():
     assert by_logit[0, :, :6].all() and by_logit[1, :, 6:].all() and not by_logit[1, :, :6].any()
     by_score = _resolve_overlaps(masks, scores)
     assert by_score[1, :, 2:].all() and not by_score[0, :, 2:].any()
+
+
+class Spilling:
+    """Answers every prompt with two squares: the one the box is on and a neighbour to its
+    right (a merge), logits 16 x 16 over the 64-px frame."""
+
+    def embed(self, image):
+        return image
+
+    def segment(self, embedding, prompts, multimask=False):
+        from samtrack.types import Masks, mask_to_box_xyxy
+
+        m = np.zeros((64, 64), bool)
+        m[8:24, 8:24] = m[8:24, 40:56] = True
+        lg = np.where(m[::4, ::4], 4.0, -10.0).astype(np.float32)
+        n = len(prompts) * (3 if multimask else 1)
+        masks = np.repeat(m[None], n, 0)
+        return Masks(masks, mask_to_box_xyxy(masks), np.full(n, 0.9, np.float32), np.repeat(lg[None], n, 0))
+
+    def segment_everything(self, embedding, points_per_side=16, **thresholds):
+        return self.segment(embedding, [])
+
+
+def test_a_track_starts_from_what_lies_in_its_prompt_box():
+    tracker = Tracker(Spilling(), TrackerConfig(discover_every=0))
+    result = tracker.update(Frame(0, 0.0, np.zeros((64, 64, 3), np.uint8)), [Prompt(box=[8, 8, 24, 24])])
+    (track,) = tracker.tracks
+    assert track.mask.sum() == 256 and track.mask[8:24, 8:24].all()
+    assert track.box.tolist() == [8, 8, 24, 24]
+    assert (track.logits[2:6, 10:14] <= -20).all() and (track.logits[2:6, 2:6] > 0).all()
+    assert result.masks[0].sum() == 256

@@ -14,10 +14,10 @@ import cv2
 import numpy as np
 
 from ..geometry import box_iou_batch, mask_iou_batch, shift_array
-from ..types import Frame, FrameResult, Masks, Prompt, Segmenter
+from ..types import Frame, FrameResult, Masks, Prompt, Segmenter, mask_to_box_xyxy
 from .association import associate
 from .kalman import KalmanBoxPredictor
-from .prompting import interior_points, shift_logits
+from .prompting import LOGIT_FILL, interior_points, shift_logits
 from .search import crop_template, find_by_appearance
 
 
@@ -192,7 +192,9 @@ class Tracker:
         self._age_unmatched(unmatched, frame)
         for i, prompt in enumerate(new_prompts):
             if new_masks.masks[i].any():
-                self._start_track(new_masks[i], prompt.label, frame, confirmed=i < len(prompts))
+                mask = new_masks[i] if prompt.box is None else _within_box(new_masks[i], prompt.box)
+                if mask.masks[0].any():
+                    self._start_track(mask, prompt.label, frame, confirmed=i < len(prompts))
         cfg = self.config
         changed = self._changed_outside_tracks(frame, previous_masks)
         if cfg.discover_every > 0 and (self.frames_seen % cfg.discover_every == 0 or changed):
@@ -551,6 +553,27 @@ class Tracker:
             labels=[t.label for t in shown],
             image=frame.image,
         )
+
+
+def _within_box(mask: Masks, box: np.ndarray) -> Masks:
+    """One mask, and its low-res logits, cut to a prompt box widened by 5% of its sides and
+    2 px: a box drawn by a user or a detector says where the object is, and what spills
+    beyond it is a neighbour (a small model merges touching objects). The track starts
+    from the cut mask, so its area, box and fed-back logits are the object's alone."""
+    x1, y1, x2, y2 = np.asarray(box, dtype=np.float64)
+    mx, my = 0.05 * (x2 - x1) + 2, 0.05 * (y2 - y1) + 2
+    h, w = mask.masks.shape[1:]
+    c1, r1 = max(int(np.floor(x1 - mx)), 0), max(int(np.floor(y1 - my)), 0)
+    c2, r2 = min(int(np.ceil(x2 + mx)), w), min(int(np.ceil(y2 + my)), h)
+    inside = np.zeros((h, w), dtype=bool)
+    inside[r1:r2, c1:c2] = True
+    masks = mask.masks & inside[None]
+    logits = mask.logits.copy()
+    scale = logits.shape[-1] / max(h, w)  # logits cover the padded square of the longest side
+    outside = np.ones(logits.shape[-2:], dtype=bool)
+    outside[int(r1 * scale) : int(np.ceil(r2 * scale)), int(c1 * scale) : int(np.ceil(c2 * scale))] = False
+    logits[:, outside] = np.minimum(logits[:, outside], LOGIT_FILL)
+    return Masks(masks, mask_to_box_xyxy(masks), mask.scores, logits, mask.prompt_index, mask.track_id)
 
 
 def _centre(box: np.ndarray) -> np.ndarray:
