@@ -38,10 +38,16 @@ def interior_points(mask: np.ndarray, k: int) -> np.ndarray:
     return points.astype(np.float32)
 
 
+def logit_scale(logits: np.ndarray, frame_size: tuple[int, int]) -> float:
+    """Low-res logit cells per frame pixel: SAM's L x L logits cover the padded square of
+    the frame's longest side."""
+    return logits.shape[-1] / max(frame_size)
+
+
 def shift_logits(logits: np.ndarray, dx: float, dy: float, frame_size: tuple[int, int]) -> np.ndarray:
-    """Move low-res logits (L x L, covering the padded square of the frame's longest side)
-    by a displacement (dx, dy) given in frame pixels."""
-    scale = logits.shape[-1] / max(frame_size)
+    """Move low-res logits (L x L, see :func:`logit_scale`) by a displacement (dx, dy)
+    given in frame pixels."""
+    scale = logit_scale(logits, frame_size)
     sx, sy = int(round(dx * scale)), int(round(dy * scale))
     if sx == 0 and sy == 0:
         return logits

@@ -17,7 +17,7 @@ from ..geometry import box_iou_batch, mask_iou_batch, shift_array
 from ..types import Frame, FrameResult, Masks, Prompt, Segmenter, mask_to_box_xyxy
 from .association import associate
 from .kalman import KalmanBoxPredictor
-from .prompting import LOGIT_FILL, interior_points, shift_logits
+from .prompting import LOGIT_FILL, interior_points, logit_scale, shift_logits
 from .search import crop_template, find_by_appearance
 
 
@@ -191,10 +191,9 @@ class Tracker:
         unmatched = [t for t in live if t.id not in matched]
         self._age_unmatched(unmatched, frame)
         for i, prompt in enumerate(new_prompts):
-            if new_masks.masks[i].any():
-                mask = new_masks[i] if prompt.box is None else _within_box(new_masks[i], prompt.box)
-                if mask.masks[0].any():
-                    self._start_track(mask, prompt.label, frame, confirmed=i < len(prompts))
+            mask = new_masks[i] if prompt.box is None else _within_box(new_masks[i], prompt.box)
+            if mask.masks[0].any():
+                self._start_track(mask, prompt.label, frame, confirmed=i < len(prompts))
         cfg = self.config
         changed = self._changed_outside_tracks(frame, previous_masks)
         if cfg.discover_every > 0 and (self.frames_seen % cfg.discover_every == 0 or changed):
@@ -538,9 +537,7 @@ class Tracker:
             return result
         masks = np.stack([t.mask for t in shown])
         scores = np.array([t.score for t in shown], dtype=np.float32)
-        logits = [t.logits for t in shown]
-        same = all(lg is not None and lg.shape == logits[0].shape for lg in logits)
-        masks = _resolve_overlaps(masks, scores, np.stack(logits) if same else None)
+        masks = _resolve_overlaps(masks, scores, [t.logits for t in shown])
         return FrameResult(
             frame_index=frame.index,
             time=frame.time,
@@ -569,7 +566,7 @@ def _within_box(mask: Masks, box: np.ndarray) -> Masks:
     inside[r1:r2, c1:c2] = True
     masks = mask.masks & inside[None]
     logits = mask.logits.copy()
-    scale = logits.shape[-1] / max(h, w)  # logits cover the padded square of the longest side
+    scale = logit_scale(logits, (h, w))
     outside = np.ones(logits.shape[-2:], dtype=bool)
     outside[int(r1 * scale) : int(np.ceil(r2 * scale)), int(c1 * scale) : int(np.ceil(c2 * scale))] = False
     logits[:, outside] = np.minimum(logits[:, outside], LOGIT_FILL)
@@ -615,11 +612,13 @@ def _distinct(masks: np.ndarray, scores: np.ndarray, threshold: float) -> np.nda
     return keep
 
 
-def _resolve_overlaps(masks: np.ndarray, scores: np.ndarray, logits: np.ndarray | None = None) -> np.ndarray:
+def _resolve_overlaps(
+    masks: np.ndarray, scores: np.ndarray, logits: Sequence[np.ndarray | None] | None = None
+) -> np.ndarray:
     """Give each pixel claimed by several masks to one of them: the one whose low-res
-    logit (N x L x L over the padded square of the longest side) is highest there, as
-    SAM 2 keeps the masks of several objects apart; the highest-scored one where logits
-    are missing or tie."""
+    logit (one L x L per mask, see :func:`logit_scale`) is highest there, as SAM 2 keeps
+    the masks of several objects apart; the highest-scored one where logits are missing
+    or tie."""
     claims = masks.sum(axis=0)
     if claims.max(initial=0) <= 1:
         return masks
@@ -627,13 +626,15 @@ def _resolve_overlaps(masks: np.ndarray, scores: np.ndarray, logits: np.ndarray 
     owner = np.full(masks.shape[1:], -1)
     for i in order[::-1]:
         owner[masks[i]] = i
-    if logits is not None and logits.ndim == 3 and len(logits) == len(masks):
+    usable = logits is not None and len(logits) == len(masks)
+    if usable and all(lg is not None and lg.ndim == 2 and lg.shape == logits[0].shape for lg in logits):
         ys, xs = np.nonzero(claims > 1)
-        side = logits.shape[-1]
-        scale = side / max(masks.shape[1:])
+        side = logits[0].shape[-1]
+        scale = logit_scale(logits[0], masks.shape[1:])
         ly = np.minimum((ys * scale).astype(int), side - 1)
         lx = np.minimum((xs * scale).astype(int), side - 1)
-        value = np.where(masks[:, ys, xs], logits[:, ly, lx], -np.inf)  # N x P
+        # Only the shared pixels are looked up: no full stack of every track's logits.
+        value = np.where(masks[:, ys, xs], np.stack([lg[ly, lx] for lg in logits]), -np.inf)  # N x P
         rank = np.empty(len(scores))
         rank[order] = -np.arange(len(scores))  # higher is better
         tied = value == value.max(axis=0)[None]
