@@ -33,6 +33,24 @@ def test_associate(cost, threshold, matches, rows, cols):
     assert m.tolist() == matches and r.tolist() == rows and c.tolist() == cols
 
 
+def test_associate_pairs_above_threshold_cannot_displace_a_match():
+    # Three tracks, four masks, match threshold 0.9. Track 1 fits only mask 1; track 2
+    # fits mask 1 better (0.6) and mask 2 too (0.85). Solved with the infeasible pairs
+    # (1.0) in the matrix, track 2 takes mask 1 and track 1 is handed an infeasible pair
+    # (0.6 + 1.0 < 0.85 + 0.85), then dropped: a correct match lost. Feasible pairs only:
+    # both tracks keep a mask.
+    cost = np.array(
+        [
+            [0.2, 1.0, 1.0, 1.0],
+            [1.0, 0.85, 1.0, 1.0],
+            [1.0, 0.6, 0.85, 1.0],
+        ]
+    )
+    matches, rows, cols = associate(cost, 0.9)
+    assert sorted(matches.tolist()) == [[0, 0], [1, 1], [2, 2]]
+    assert rows.tolist() == [] and cols.tolist() == [3]
+
+
 def test_kalman_learns_constant_velocity():
     kf = KalmanBoxPredictor(np.array([10, 10, 30, 40.0]))
     for t in range(1, 20):

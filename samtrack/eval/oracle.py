@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..geometry import box_iou_batch
 from ..types import Masks, Prompt, mask_to_box_xyxy
 
 LOGIT = 10.0
@@ -170,3 +171,124 @@ class OracleSegmenter:
             scores=np.full(len(masks), 0.95, dtype=np.float32),
             logits=self._to_logits(masks),
         )
+
+
+#: The behaviours of :class:`BoxOracle`, each less kind than :class:`OracleSegmenter`.
+BEHAVIOURS = ("generous", "bounded", "leaky", "unreliable")
+
+
+class BoxOracle(OracleSegmenter):
+    """A ground-truth segmenter that answers a box prompt as SAM does, and no kinder.
+
+    The object a prompt asks for is the visible object that best overlaps its box (mask
+    IoU with the box's region; for a prompt without a box, its points and logits decide as
+    in :class:`OracleSegmenter`). Behaviours:
+
+    - ``bounded``: that object's pixels inside the prompt box widened by ``widen`` of its
+      width and height on every side; when that is empty, or its box has IoU < 0.1 with
+      the prompt (the box has drifted off the object), the background inside the widened
+      box (the widened box minus every object). SAM does not know it is wrong: the score
+      is always ``score``.
+    - ``generous``: the whole object for any prompt whose box overlaps it.
+    - ``leaky``: ``bounded``, plus on a third of the answers a band of whatever lies
+      around the answer, of up to 20% of its area (a merge with a neighbour or the floor).
+    - ``unreliable``: ``bounded``, and 5% of the answers are the background inside the
+      widened box.
+
+    Every answer then takes 0-2 seeded 3x3 erosions or dilations; ``multimask`` asks for
+    three independent draws. Nothing tells the tracker of a wrong answer (no low score).
+    """
+
+    def __init__(
+        self,
+        ground_truth: Callable[[int], tuple[np.ndarray, np.ndarray]],
+        behaviour: str = "bounded",
+        seed: int = 0,
+        widen: float = 0.15,
+        score: float = 0.9,
+        logit_size: int = 64,
+    ) -> None:
+        if behaviour not in BEHAVIOURS:
+            raise ValueError(f"behaviour must be one of {', '.join(BEHAVIOURS)}, not {behaviour!r}")
+        super().__init__(ground_truth, boundary_noise=0, seed=seed, logit_size=logit_size, min_fit=1e-9)
+        self.behaviour = behaviour
+        self.widen = widen
+        self.score = score
+
+    def noisy(self, mask: np.ndarray) -> np.ndarray:
+        """0, 1 or 2 iterations of a 3x3 erosion or dilation (an erosion that would empty
+        the mask is not applied)."""
+        steps = int(self.rng.integers(0, 3))
+        if steps == 0 or not mask.any():
+            return mask
+        op = cv2.dilate if self.rng.random() < 0.5 else cv2.erode
+        out = op(mask.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=steps).astype(bool)
+        return out if out.any() else mask
+
+    def _leak(self, mask: np.ndarray) -> np.ndarray:
+        """The mask plus the ring around it, as wide as keeps the ring at most a random
+        share (up to 20%) of the mask's area (one pixel at least)."""
+        area = int(mask.sum())
+        if area == 0:
+            return mask
+        budget = self.rng.uniform(0.0, 0.2) * area
+        distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
+        outside = distance[~mask]
+        radii = np.unique(np.ceil(outside[outside <= 64]))
+        counts = np.array([np.count_nonzero(outside <= r) for r in radii])
+        fits = radii[counts <= budget]
+        radius = fits[-1] if len(fits) else (radii[0] if len(radii) else 0)
+        return mask | ((distance <= radius) & ~mask)
+
+    def _answer(self, frame: OracleFrame, prompt: Prompt) -> np.ndarray:
+        n, h, w = frame.masks.shape
+        if prompt.box is None:
+            target = self._target(frame, prompt)
+            return frame.masks[target] if target >= 0 else np.zeros((h, w), bool)
+        x1, y1, x2, y2 = (float(v) for v in prompt.box)
+        mx, my = self.widen * (x2 - x1), self.widen * (y2 - y1)
+        c1, r1 = int(np.clip(np.floor(x1 - mx), 0, w)), int(np.clip(np.floor(y1 - my), 0, h))
+        c2, r2 = int(np.clip(np.ceil(x2 + mx), 0, w)), int(np.clip(np.ceil(y2 + my), 0, h))
+        widened = np.zeros((h, w), bool)
+        widened[r1:r2, c1:c2] = True
+        background = widened & ~frame.masks.any(axis=0) if n else widened
+        target = self._target(frame, Prompt(box=prompt.box))
+        if target < 0:
+            return background
+        if self.behaviour == "unreliable" and self.rng.random() < 0.05:
+            return background
+        if self.behaviour == "generous":
+            return frame.masks[target]
+        answer = frame.masks[target] & widened
+        if not answer.any():
+            return background
+        if box_iou_batch(mask_to_box_xyxy(answer[None]), prompt.box)[0, 0] < 0.1:
+            return background
+        if self.behaviour == "leaky" and self.rng.random() < 1 / 3:
+            answer = self._leak(answer)
+        return answer
+
+    def segment(self, embedding: OracleFrame, prompts: list[Prompt], multimask: bool = False) -> Masks:
+        h, w = embedding.original_size
+        per = 3 if multimask else 1
+        masks = []
+        for prompt in prompts:
+            answer = self._answer(embedding, prompt)
+            masks += [self.noisy(answer) for _ in range(per)]
+        stacked = np.stack(masks) if masks else np.zeros((0, h, w), bool)
+        index = np.repeat(np.arange(len(prompts)), per)
+        track_ids = np.array([-1 if p.track_id is None else p.track_id for p in prompts], dtype=np.int64)
+        return Masks(
+            masks=stacked,
+            boxes=mask_to_box_xyxy(stacked),
+            scores=np.full(len(stacked), self.score, dtype=np.float32),
+            logits=self._to_logits(stacked),
+            prompt_index=index,
+            track_id=track_ids[index] if len(prompts) else np.zeros(0, np.int64),
+        )
+
+    def segment_everything(self, embedding: OracleFrame, points_per_side: int = 16, **thresholds: float) -> Masks:
+        """Every visible object, each as the answer to its own exact box."""
+        boxes = mask_to_box_xyxy(embedding.masks) if len(embedding.masks) else np.zeros((0, 4))
+        found = self.segment(embedding, [Prompt(box=b) for b in boxes])
+        return Masks(found.masks, found.boxes, found.scores, found.logits)

@@ -18,6 +18,7 @@ from ..tracking.tracker import Tracker, TrackerConfig
 from ..types import FrameResult, Prompt, Segmenter, mask_to_box_xyxy
 from .metrics import SequenceAccumulator
 from .oracle import OracleSegmenter
+from .synthetic import SceneObject, random_texture
 from .synthetic_video import (
     Trajectory,
     VideoObject,
@@ -130,6 +131,76 @@ def entries_exits(seed: int) -> VideoSpec:
     return VideoSpec(H, W, N_FRAMES, bg, tuple(objects), seed=seed, name="entries_exits")
 
 
+def _drift(rng: np.random.Generator, speed: tuple[float, float]) -> tuple[float, float]:
+    v, a = rng.uniform(*speed), rng.uniform(0, 2 * math.pi)
+    return (v * math.cos(a), v * math.sin(a))
+
+
+def _zoom(seed: int, size: tuple[float, float], factor: float, name: str) -> VideoSpec:
+    """One object near the middle, drifting slowly, its diameter (pixels, from ``size``)
+    multiplied by ``factor`` over the video."""
+    rng, config, bg = _base(seed, H, W)
+    centre = (W / 2 + rng.uniform(-30, 30), H / 2 + rng.uniform(-12, 12))
+    obj = _object(rng, config, 1, centre, rng.uniform(*size))
+    traj = Trajectory(velocity=_drift(rng, (0.2, 0.4)), scale_rate=factor ** (1 / (N_FRAMES - 1)))
+    return VideoSpec(H, W, N_FRAMES, bg, (VideoObject(obj, traj),), seed=seed, name=name)
+
+
+def approach(seed: int) -> VideoSpec:
+    """An object coming toward the camera: about 28 px across growing 3x (area ~9x)."""
+    return _zoom(seed, (26, 30), 3.0, "approach")
+
+
+def recede(seed: int) -> VideoSpec:
+    """An object moving away: about 80 px across shrinking to a third (area ~1/9)."""
+    return _zoom(seed, (76, 84), 1 / 3, "recede")
+
+
+def crouch_turn(seed: int) -> VideoSpec:
+    """A tall object (~60 px) crouching and standing up again: over ~15 frames its height
+    halves and its width grows ~1.4x, held, then back; its bottom stays put."""
+    rng, config, bg = _base(seed, H, W)
+    obj = _object(rng, config, 1, (W / 2 + rng.uniform(-40, 40), H / 2 + rng.uniform(-8, 8)),
+                  rng.uniform(56, 64), kind=str(rng.choice(["ellipse", "rectangle", "blob"])))
+    obj = dataclasses.replace(obj, polygon=obj.polygon[:, ::-1])  # upright: the long axis vertical
+    sx, sy = rng.uniform(1.3, 1.5), rng.uniform(0.45, 0.55)
+    down = int(rng.integers(3, 8))
+    duration, hold = int(rng.integers(13, 17)), int(rng.integers(6, 11))
+    low, up = down + duration, down + 2 * duration + hold
+    vx = float(rng.uniform(-0.5, 0.5))
+    # Sink the centre as the height shrinks so the bottom stays on the ground.
+    vy = obj.scale * float(obj.polygon[:, 1].max()) * (1 - sy) / duration
+    traj = Trajectory(
+        velocity=(vx, 0.0),
+        turns=((down + 1, (vx, vy)), (low + 1, (vx, 0.0)), (low + hold + 1, (vx, -vy)), (up + 1, (vx, 0.0))),
+        stretch=((down, (1.0, 1.0)), (low, (sx, sy)), (low + hold, (sx, sy)), (up, (1.0, 1.0))),
+    )
+    return VideoSpec(H, W, N_FRAMES, bg, (VideoObject(obj, traj),), seed=seed, name="crouch_turn")
+
+
+def thin_articulated(seed: int) -> VideoSpec:
+    """A thin bar (4-7 px wide, 40-60 px long) swinging about one end like a limb
+    (+-32-45 degrees, period 16-24 frames) while that end drifts slowly."""
+    rng, _, bg = _base(seed, H, W)
+    length, width = rng.uniform(40, 60), rng.uniform(4, 7)
+    a = width / 2 / length
+    # The pivot, at the object's centre, is one end of the bar.
+    polygon = np.array([[0, -a], [1, -a], [1, a], [0, a]]) / math.hypot(1, a)
+    bar = SceneObject(
+        id=1,
+        kind="rectangle",
+        polygon=polygon,
+        texture=random_texture(rng, "flat"),
+        center=(W / 2 + rng.uniform(-30, 30), H / 2 + rng.uniform(-10, 10)),
+        scale=math.hypot(length, width / 2),
+        angle=float(rng.uniform(0, 2 * math.pi)),
+    )
+    # Bouncing keeps the pivot a bar's length from the border: the bar stays in view.
+    traj = Trajectory(velocity=_drift(rng, (0.3, 0.7)), bounce=True,
+                      swing=math.radians(rng.uniform(32, 45)), swing_period=float(rng.uniform(16, 24)))
+    return VideoSpec(H, W, N_FRAMES, bg, (VideoObject(bar, traj),), seed=seed, name="thin_articulated")
+
+
 FAMILIES: dict[str, Callable[[int], VideoSpec]] = {
     "constant_velocity": constant_velocity,
     "turns_bounces": turns_bounces,
@@ -141,6 +212,10 @@ FAMILIES: dict[str, Callable[[int], VideoSpec]] = {
     "full_occlusion": full_occlusion,
     "lookalikes_crossing": crossing,
     "crowding": crowding,
+    "approach": approach,
+    "recede": recede,
+    "crouch_turn": crouch_turn,
+    "thin_articulated": thin_articulated,
 }
 #: Families whose objects hide each other or hide behind something.
 OCCLUSION = frozenset({"mutual_occlusion", "full_occlusion", "lookalikes_crossing", "crowding"})

@@ -2,9 +2,10 @@
 
 A :class:`VideoSpec` is a background plus objects, each with a :class:`Trajectory`
 (constant velocity, turns at given frames, bounces off the frame border, scale change,
-spin, entry and exit frames). Frames are rendered one at a time, so a long video costs
-no memory. Non-target objects (``target=False``, e.g. a static occluder) are drawn but
-left out of the ground truth. Scenario builders return ready specs, deterministic by seed.
+spin, swing, stretch, entry and exit frames). Frames are rendered one at a time, so a long
+video costs no memory. Non-target objects (``target=False``, e.g. a static occluder) are
+drawn but left out of the ground truth. Scenario builders return ready specs, deterministic
+by seed.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ class Trajectory:
     """Pose of an object over time. ``velocity`` in pixels per frame; ``turns`` maps a
     frame to a new velocity; ``bounce`` reflects the velocity when the centre leaves the
     frame (or ``bounds``, xyxy) shrunk by the object's radius; ``scale_rate`` multiplies
-    the scale each frame; ``spin`` adds radians per frame; the object exists in frames
-    [``enter``, ``leave``)."""
+    the scale each frame; ``spin`` adds radians per frame; ``swing`` (radians) and
+    ``swing_period`` (frames) add a sine oscillation to the angle; ``stretch`` holds
+    keyframes ``(frame, (sx, sy))`` that multiply the shape's own x and y (before
+    rotation), linear in between and held outside; the object exists in frames [``enter``,
+    ``leave``)."""
 
     velocity: tuple[float, float] = (0.0, 0.0)
     turns: tuple[tuple[int, tuple[float, float]], ...] = ()
@@ -48,6 +52,23 @@ class Trajectory:
     enter: int = 0
     leave: int | None = None
     bounds: tuple[float, float, float, float] | None = None
+    swing: float = 0.0
+    swing_period: float = 20.0
+    stretch: tuple[tuple[int, tuple[float, float]], ...] = ()
+
+    def pose(self, start: SceneObject, t: int, center, scale: float, angle: float) -> SceneObject:
+        """``start`` at frame ``t`` with this centre, scale and angle, swung and stretched."""
+        if self.swing:
+            angle = angle + self.swing * math.sin(2 * math.pi * (t - self.enter) / self.swing_period)
+        obj = dataclasses.replace(start, center=tuple(center), scale=scale, angle=angle)
+        if not self.stretch:
+            return obj
+        frames = [f for f, _ in self.stretch]
+        sx, sy = (float(np.interp(t, frames, [k[axis] for _, k in self.stretch])) for axis in (0, 1))
+        polygon = obj.polygon * [sx, sy]
+        radius = float(np.max(np.linalg.norm(polygon, axis=1)))
+        # Keep SceneObject's convention: farthest vertex at 1, ``scale`` the radius.
+        return dataclasses.replace(obj, polygon=polygon / radius, scale=scale * radius)
 
 
 @dataclass(frozen=True)
@@ -108,9 +129,7 @@ class VideoSpec:
             for obj, s in zip(self.objects, state):
                 traj = obj.trajectory
                 alive = t >= traj.enter and (traj.leave is None or t < traj.leave)
-                frame.append(
-                    dataclasses.replace(obj.start, center=tuple(s[0]), scale=s[2], angle=s[3]) if alive else None
-                )
+                frame.append(traj.pose(obj.start, t, s[0], s[2], s[3]) if alive else None)
             yield frame
             for obj, s in zip(self.objects, state):
                 traj = obj.trajectory
