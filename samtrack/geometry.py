@@ -98,3 +98,17 @@ def box_xyah_to_xyxy(state: np.ndarray) -> np.ndarray:
     return np.stack(
         [state[:, 0] - w / 2, state[:, 1] - h / 2, state[:, 0] + w / 2, state[:, 1] + h / 2], axis=1
     )
+
+
+def box_centre_xyxy(box: np.ndarray) -> np.ndarray:
+    """Centre (x, y) of one xyxy box, float64."""
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2], dtype=np.float64)
+
+
+def clip_box_xyxy(box: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """One xyxy box clipped to an H x W frame, at least one pixel wide and tall (float32)."""
+    h, w = size
+    x1, y1, x2, y2 = box
+    x1, x2 = np.clip([x1, x2], 0, w)
+    y1, y2 = np.clip([y1, y2], 0, h)
+    return np.array([x1, y1, max(x2, x1 + 1), max(y2, y1 + 1)], dtype=np.float32)

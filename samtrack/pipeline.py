@@ -14,13 +14,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Union
 
-from .tracking.discovery import (
-    DetectionsLike,
-    PromptSchedule,
-    check_prompts_in_frame,
-    detections_for,
-    load_prompts,
-)
+from .io.detections import DetectionsLike, detections_for
+from .io.prompts import PromptSchedule, check_prompts_in_frame, load_prompts
 from .tracking.tracker import Tracker, TrackerConfig
 from .types import Frame, FrameResult, Prompt, Segmenter
 

@@ -9,8 +9,9 @@ from samtrack.errors import SamtrackError
 from samtrack.eval import synthetic_video as sv
 from samtrack.eval.oracle import OracleSegmenter
 from samtrack.io import read_jsonl, read_mots
+from samtrack.io.detections import load_mot_detections
+from samtrack.io.prompts import load_prompts
 from samtrack.pipeline import track, track_to_files
-from samtrack.tracking.discovery import load_mot_detections, load_prompts
 from samtrack.types import Prompt, mask_to_box_xyxy
 
 

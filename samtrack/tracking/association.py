@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from ..geometry import mask_iou_batch
+
 
 def associate(
     cost: np.ndarray, threshold: float
@@ -31,3 +33,15 @@ def associate(
     unmatched_rows = np.setdiff1d(np.arange(rows), matches[:, 0])
     unmatched_cols = np.setdiff1d(np.arange(cols), matches[:, 1])
     return matches, unmatched_rows, unmatched_cols
+
+
+def distinct(masks: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+    """False for each mask that repeats a better-scored one (mask IoU above threshold)."""
+    iou = mask_iou_batch(masks, masks)
+    keep = np.ones(len(masks), dtype=bool)
+    for i in np.argsort(-scores, kind="stable"):
+        if keep[i]:
+            dup = iou[i] > threshold
+            dup[i] = False
+            keep[dup] = False
+    return keep

@@ -1,152 +1,136 @@
-"""New objects from outside the tracker: user prompts for any frame (a JSON file) and
-detector boxes (a MOTChallenge det.txt, a mapping or a callable).
-
-Prompts file, a JSON object from frame index (0-based) to a list of objects::
-
-    {"0":  [{"box": [x1, y1, x2, y2], "label": "forklift"}],
-     "40": [{"points": [[x, y], [x, y]], "point_labels": [1, 0], "label": "person"},
-            {"box": [10, 20, 60, 90], "points": [[30, 50]]}]}
-
-Coordinates are frame pixels; ``point_labels`` default to 1 (positive); ``label`` is
-optional. Every problem is reported as one line naming the file and the entry.
-"""
+"""Discovery: new objects and lost tracks found by the segmenter's segment-everything,
+every ``discover_every`` frames and whenever something new appears outside the tracks
+(a background model of the frame, OpenCV's MOG2)."""
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Mapping
-from typing import Any, Union
+from collections.abc import Callable
 
+import cv2
 import numpy as np
 
-from ..errors import SamtrackError
-from ..types import Frame, Prompt
-
-PromptSchedule = dict[int, list[Prompt]]
-Detector = Callable[[Frame], np.ndarray]
-DetectionsLike = Union[str, os.PathLike, Mapping[int, np.ndarray], Detector, None]
-
-
-def _number_list(value: Any, n: int | None, what: str) -> list[float]:
-    if not isinstance(value, (list, tuple)) or (n is not None and len(value) != n):
-        raise ValueError(f"{what} must be a list of {n} numbers" if n else f"{what} must be a list")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in value):
-        raise ValueError(f"{what} must hold only numbers")
-    return [float(v) for v in value]
+from ..geometry import clip_box_xyxy
+from ..types import Frame, Masks, Segmenter
+from .association import associate
+from .config import TrackerConfig
+from .track import Track, TrackState
 
 
-def parse_prompt(entry: Any) -> Prompt:
-    """One object of a prompts file -> a :class:`Prompt` (raises ValueError with the reason)."""
-    if not isinstance(entry, dict):
-        raise ValueError("each object must be a JSON object with a box and/or points")
-    unknown = set(entry) - {"box", "points", "point_labels", "label"}
-    if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}")
-    box = points = labels = None
-    if "box" in entry:
-        box = _number_list(entry["box"], 4, "box")
-        if box[2] <= box[0] or box[3] <= box[1]:
-            raise ValueError(f"box {box} needs x2 > x1 and y2 > y1")
-    if "points" in entry:
-        raw = entry["points"]
-        if not isinstance(raw, list) or not raw:
-            raise ValueError("points must be a non-empty list of [x, y]")
-        points = [_number_list(p, 2, "each point") for p in raw]
-        labels = entry.get("point_labels", [1] * len(points))
-        if not isinstance(labels, list) or len(labels) != len(points) or any(v not in (0, 1) for v in labels):
-            raise ValueError("point_labels must be a list of 0/1, one per point")
-    if box is None and points is None:
-        raise ValueError("each object needs a box or points")
-    label = entry.get("label", "")
-    if not isinstance(label, str):
-        raise ValueError("label must be a string")
-    return Prompt(box=box, points=points, labels=labels, label=label)
+def iou_step(height: int, width: int, target: int = 256) -> int:
+    """Subsampling step that brings the longest side to about ``target`` for mask work
+    (IoUs, the background model)."""
+    return max(1, int(np.ceil(max(height, width) / target)))
 
 
-def load_prompts(path: str | os.PathLike) -> PromptSchedule:
-    """Read a prompts file (see the module docstring) into frame index -> prompts."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise SamtrackError(f"prompts file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SamtrackError(f"cannot read prompts file {path}: {e}") from None
-    except json.JSONDecodeError as e:
-        raise SamtrackError(f"prompts file {path} is not valid JSON: {e.msg} at line {e.lineno}") from None
-    if not isinstance(data, dict):
-        raise SamtrackError(f"prompts file {path} must hold a JSON object: frame index -> list of objects")
-    schedule: PromptSchedule = {}
-    for key, entries in data.items():
-        try:
-            frame = int(key)
-            if frame < 0 or str(frame) != key.strip():
-                raise ValueError
-        except ValueError:
-            raise SamtrackError(f"prompts file {path}: {key!r} is not a frame index (0, 1, 2 ...)") from None
-        if not isinstance(entries, list):
-            raise SamtrackError(f"prompts file {path}, frame {frame}: expected a list of objects")
-        for i, entry in enumerate(entries):
-            try:
-                schedule.setdefault(frame, []).append(parse_prompt(entry))
-            except ValueError as e:
-                raise SamtrackError(f"prompts file {path}, frame {frame}, object {i + 1}: {e}") from None
-    return schedule
+class Discovery:
+    """Decides when to look for new objects, and looks. Holds the background model."""
 
+    def __init__(self, config: TrackerConfig) -> None:
+        self.config = config
+        self._background: cv2.BackgroundSubtractorMOG2 | None = None
 
-def check_prompts_in_frame(schedule: PromptSchedule, height: int, width: int) -> None:
-    """Raise SamtrackError for the first box or point that lies outside an H x W frame."""
-    for frame, prompts in sorted(schedule.items()):
-        for i, p in enumerate(prompts):
-            where = f"prompt {i + 1} for frame {frame}" if frame >= 0 else f"prompt {i + 1}"
-            if p.box is not None:
-                x1, y1, x2, y2 = p.box
-                if x2 <= x1 or y2 <= y1:
-                    box = ",".join(f"{v:g}" for v in p.box)
-                    raise SamtrackError(f"{where}: box {box} needs x2 > x1 and y2 > y1")
-                if x1 < 0 or y1 < 0 or x2 > width or y2 > height:
-                    box = ",".join(f"{v:g}" for v in p.box)
-                    raise SamtrackError(f"{where}: box {box} lies outside the {width}x{height} frame")
-            if p.points is not None:
-                bad = (p.points[:, 0] < 0) | (p.points[:, 0] >= width)
-                bad |= (p.points[:, 1] < 0) | (p.points[:, 1] >= height)
-                if bad.any():
-                    x, y = p.points[int(np.argmax(bad))]
-                    raise SamtrackError(f"{where}: point {x:g},{y:g} lies outside the {width}x{height} frame")
+    def due(self, frame: Frame, frames_seen: int, previous_masks: list[np.ndarray], tracks: list[Track]) -> bool:
+        """Whether to run on this frame: every ``discover_every`` frames, or when
+        something new is in view (which also keeps the background model learning)."""
+        cfg = self.config
+        changed = self.changed_outside_tracks(frame, frames_seen, previous_masks, tracks)
+        return cfg.discover_every > 0 and (frames_seen % cfg.discover_every == 0 or changed)
 
+    def changed_outside_tracks(
+        self, frame: Frame, frames_seen: int, previous_masks: list[np.ndarray], tracks: list[Track]
+    ) -> bool:
+        """Whether something new is in view: an area of at least ``min_new_area`` pixels,
+        outside the tracks' masks of the previous frame and this one, that differs from
+        the learnt background (OpenCV's MOG2 background subtraction), covering at most half
+        of the area outside the tracks (more is the camera moving or the light changing)."""
+        if not self.config.discover_on_change or self.config.discover_every <= 0:
+            return False
+        step = iou_step(*frame.size)
+        small = np.ascontiguousarray(frame.image[::step, ::step])
+        if self._background is None:
+            # The last 100 frames make the background: what stays still that long is in it.
+            self._background = cv2.createBackgroundSubtractorMOG2(history=100, detectShadows=False)
+        foreground = self._background.apply(small) > 0
+        if frames_seen == 0:
+            return False
+        masks = previous_masks + [t.mask for t in tracks if t.last_frame == frame.index]
+        free = np.ones(small.shape[:2], dtype=np.uint8)
+        if masks:
+            held = np.logical_or.reduce([m[::step, ::step] for m in masks]).astype(np.uint8)
+            # A couple of pixels around the tracks too: their boundaries flicker.
+            free -= cv2.dilate(held, np.ones((5, 5), np.uint8))
+        new = (foreground & free.astype(bool)).astype(np.uint8)
+        new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no speckle
+        count = int(new.sum())
+        return count * step * step >= self.config.min_new_area and count <= 0.5 * int(free.sum())
 
-def load_mot_detections(path: str | os.PathLike, min_score: float = 0.0) -> dict[int, np.ndarray]:
-    """Boxes of a MOTChallenge det.txt (``frame,id,x,y,w,h,conf,...``, 1-based frames)
-    as 0-based frame index -> N x 4 xyxy, keeping rows with conf >= min_score."""
-    try:
-        rows = np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-    except FileNotFoundError:
-        raise SamtrackError(f"detections file {path} does not exist") from None
-    except (OSError, ValueError) as e:
-        raise SamtrackError(f"detections file {path} is not MOT det.txt (frame,id,x,y,w,h,conf,...): {e}") from None
-    if rows.size == 0:
-        return {}
-    if rows.shape[1] < 7:
-        raise SamtrackError(f"detections file {path} needs at least 7 columns: frame,id,x,y,w,h,conf")
-    rows = rows[rows[:, 6] >= min_score]
-    out: dict[int, np.ndarray] = {}
-    for frame in np.unique(rows[:, 0]).astype(int):
-        r = rows[rows[:, 0] == frame]
-        out[int(frame) - 1] = np.stack([r[:, 2], r[:, 3], r[:, 2] + r[:, 4], r[:, 3] + r[:, 5]], 1)
-    return out
+    def run(
+        self,
+        segmenter: Segmenter,
+        embedding: object,
+        frame: Frame,
+        tracks: list[Track],
+        hit: Callable[[Track, Masks], None],
+        start: Callable[[Masks], None],
+    ) -> None:
+        """Segment everything; masks no visible track covers re-acquire lost tracks
+        (``hit``) or start new ones (``start``)."""
+        cfg = self.config
+        height, width = frame.size
+        found = segmenter.segment_everything(
+            embedding,
+            points_per_side=cfg.discover_points_per_side,
+            pred_iou_thresh=cfg.discover_min_score,
+            stability_score_thresh=cfg.discover_min_stability,
+        )
+        if len(found) == 0:
+            return
+        areas = found.areas
+        keep = (areas >= cfg.min_new_area) & (areas <= cfg.max_new_area * height * width)
+        covered = np.zeros((height, width), dtype=bool)
+        for t in tracks:
+            if t.state is not TrackState.LOST and t.last_frame == frame.index:
+                covered |= t.mask
+        overlap = (found.masks & covered[None]).reshape(len(found), -1).sum(axis=1)
+        keep &= overlap < cfg.max_new_coverage * np.maximum(areas, 1)
+        found = found[keep]
+        if len(found) == 0:
+            return
+        lost = [t for t in tracks if t.state is TrackState.LOST]
+        unmatched = np.arange(len(found))
+        if lost:
+            matches, _, unmatched = associate(self._reacquire_cost(lost, found), cfg.reacquire_distance)
+            for row, col in matches:
+                hit(lost[row], found[int(col)])
+                covered |= found.masks[col]
+            # A mask that lies mostly where a lost track is predicted is likely that object
+            # merged with a neighbour or half hidden: a new id there would be a switch.
+            expected = np.zeros((height, width), dtype=bool)
+            for t in lost:
+                x1, y1, x2, y2 = np.round(clip_box_xyxy(t.predicted_box, (height, width))).astype(int)
+                expected[y1:y2, x1:x2] = True
+            inside = np.array([np.count_nonzero(found.masks[i] & expected) for i in unmatched], dtype=np.int64)
+            unmatched = unmatched[inside < 0.5 * np.maximum(found.areas[unmatched], 1)]
+        # Best-scored first; a mask mostly on one just started (the same object with a
+        # neighbouring region, say) starts nothing.
+        for col in sorted(unmatched.tolist(), key=lambda c: -found.scores[c]):
+            mask = found.masks[col]
+            if np.count_nonzero(mask & covered) >= cfg.max_new_coverage * max(found.areas[col], 1):
+                continue
+            start(found[col])
+            covered |= mask
 
-
-def detections_for(detections: DetectionsLike, min_score: float = 0.0) -> Detector | None:
-    """Normalise detections (a det.txt path, frame index -> boxes, or a callable) into a
-    callable ``frame -> N x 4 xyxy boxes``."""
-    if detections is None:
-        return None
-    if callable(detections):
-        return detections
-    table = (
-        load_mot_detections(detections, min_score)
-        if isinstance(detections, (str, os.PathLike))
-        else {int(k): np.asarray(v, dtype=np.float64).reshape(-1, 4) for k, v in detections.items()}
-    )
-    return lambda frame: table.get(frame.index, np.zeros((0, 4)))
+    def _reacquire_cost(self, lost: list[Track], found: Masks) -> np.ndarray:
+        """Distance from each lost track's predicted centre to each new mask's centre, in
+        track diagonals that widen the longer the track has been lost (its prediction
+        grows uncertain); inf where the areas are implausibly different."""
+        pred = np.stack([t.predicted_box for t in lost])
+        centre_pred = (pred[:, :2] + pred[:, 2:]) / 2
+        centre_new = (found.boxes[:, :2] + found.boxes[:, 2:]) / 2
+        dist = np.linalg.norm(centre_pred[:, None] - centre_new[None], axis=2)
+        diag = np.array([np.hypot(*(t.box[2:] - t.box[:2])) for t in lost])
+        misses = np.array([t.misses for t in lost])
+        cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses))[:, None]
+        area = np.array([max(t.area, 1.0) for t in lost])[:, None]
+        ratio = found.areas[None, :] / area
+        return np.where(ratio <= self.config.max_area_change, cost, np.inf)

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from ..geometry import shift_array
+from ..types import Masks, mask_to_box_xyxy
 
 # What a shifted-in region of mask logits is set to: confidently "not the object".
 LOGIT_FILL = -20.0
@@ -52,3 +53,24 @@ def shift_logits(logits: np.ndarray, dx: float, dy: float, frame_size: tuple[int
     if sx == 0 and sy == 0:
         return logits
     return shift_array(logits, sx, sy, fill=LOGIT_FILL)
+
+
+def cut_to_box(mask: Masks, box: np.ndarray) -> Masks:
+    """One mask, and its low-res logits, cut to a prompt box widened by 5% of its sides and
+    2 px: a box drawn by a user or a detector says where the object is, and what spills
+    beyond it is a neighbour (a small model merges touching objects). The track starts
+    from the cut mask, so its area, box and fed-back logits are the object's alone."""
+    x1, y1, x2, y2 = np.asarray(box, dtype=np.float64)
+    mx, my = 0.05 * (x2 - x1) + 2, 0.05 * (y2 - y1) + 2
+    h, w = mask.masks.shape[1:]
+    c1, r1 = max(int(np.floor(x1 - mx)), 0), max(int(np.floor(y1 - my)), 0)
+    c2, r2 = min(int(np.ceil(x2 + mx)), w), min(int(np.ceil(y2 + my)), h)
+    inside = np.zeros((h, w), dtype=bool)
+    inside[r1:r2, c1:c2] = True
+    masks = mask.masks & inside[None]
+    logits = mask.logits.copy()
+    scale = logit_scale(logits, (h, w))
+    outside = np.ones(logits.shape[-2:], dtype=bool)
+    outside[int(r1 * scale) : int(np.ceil(r2 * scale)), int(c1 * scale) : int(np.ceil(c2 * scale))] = False
+    logits[:, outside] = np.minimum(logits[:, outside], LOGIT_FILL)
+    return Masks(masks, mask_to_box_xyxy(masks), mask.scores, logits, mask.prompt_index, mask.track_id)

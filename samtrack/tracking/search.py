@@ -7,8 +7,16 @@ the best place becomes a box prompt for the segmenter.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
+
+from ..geometry import box_centre_xyxy, clip_box_xyxy
+from .config import TrackerConfig
+
+if TYPE_CHECKING:
+    from .track import Track
 
 
 def crop_template(image: np.ndarray, mask: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -78,3 +86,22 @@ def find_by_appearance(
     bx = x1 + best[1] / scale
     by = y1 + best[0] / scale
     return np.array([bx, by, bx + tw, by + th], dtype=np.float64), float(rms[best])
+
+
+def search_boxes(
+    missed: list[Track], image: np.ndarray, held: np.ndarray, config: TrackerConfig
+) -> list[tuple[Track, np.ndarray]]:
+    """Where each missed track (one with a template) looks to be, away from the pixels
+    other tracks hold (``held``, bool H x W): (track, box xyxy float32) for those found
+    close enough in colour."""
+    found = []
+    for t in missed:
+        # Around the predicted centre and the last seen one: after a bounce or turn
+        # the filter's velocity points the wrong way for a while.
+        predicted, last = box_centre_xyxy(t.predicted_box), box_centre_xyxy(t.box)
+        radius = config.search_radius * float(np.hypot(*(t.box[2:] - t.box[:2])))
+        radius += float(np.linalg.norm(predicted - last)) / 2
+        place = find_by_appearance(image, t.template, (predicted + last) / 2, radius, exclude=held)
+        if place is not None and place[1] <= config.search_max_rms:
+            found.append((t, clip_box_xyxy(place[0], image.shape[:2])))
+    return found

@@ -1,0 +1,59 @@
+"""Gates: which of a prompt's answers a track may take, and which of its views may move
+its Kalman filter and its reference area."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..geometry import box_iou_batch
+from ..types import Masks
+from .config import TrackerConfig
+
+if TYPE_CHECKING:
+    from .track import Track
+
+
+def acceptable(
+    track: Track,
+    masks: Masks,
+    size: tuple[int, int],
+    config: TrackerConfig,
+    reference: np.ndarray | None = None,
+) -> np.ndarray:
+    """Which masks are plausible for this track (bool per mask): score, area change, box
+    gate (against ``reference``, by default the predicted box)."""
+    areas = masks.areas.astype(np.float64)
+    ok = (masks.scores >= config.min_score) & (areas > 0)
+    h, w = size
+    x1, y1, x2, y2 = track.box
+    at_border = x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1  # entering or leaving
+    if track.area > 0 and not at_border:
+        # Only growth is gated: an object is not suddenly larger than in full view, but
+        # a mask that merged it with a look-alike is. Shrinking is normal (occluders).
+        ok &= areas <= config.max_area_change * track.area
+    reference = track.predicted_box if reference is None else reference
+    ok &= box_iou_batch(masks.boxes, reference)[:, 0] >= config.box_gate
+    return ok
+
+
+def partial_view(track: Track, area: float, config: TrackerConfig) -> bool:
+    """Whether a mask of ``area`` pixels is much smaller than the track's full view: likely
+    cut by an occluder, so its box would corrupt the velocity and its area the reference."""
+    return track.area > 0 and area < config.occlusion_area_ratio * track.area
+
+
+def edge_anchored(box: np.ndarray, predicted: np.ndarray, shrink: float = 0.8) -> np.ndarray:
+    """The measured box, with a side that shrank abruptly below the predicted size (an
+    occluder cutting the object) rebuilt at the predicted size from its edge that agrees
+    best with the prediction, so a partial occlusion does not drag the velocity."""
+    out = np.asarray(box, dtype=np.float64).copy()
+    for lo, hi in ((0, 2), (1, 3)):
+        size_pred = predicted[hi] - predicted[lo]
+        if out[hi] - out[lo] < shrink * size_pred:
+            if abs(out[lo] - predicted[lo]) <= abs(out[hi] - predicted[hi]):
+                out[hi] = out[lo] + size_pred
+            else:
+                out[lo] = out[hi] - size_pred
+    return out

@@ -1,0 +1,124 @@
+"""One object's state and its lifecycle: started (tentative or confirmed), hit by a mask,
+missed (lost, then removed)."""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..geometry import box_centre_xyxy
+from ..types import Frame, Masks
+from .config import TrackerConfig
+from .gates import edge_anchored, partial_view
+from .kalman import KalmanBoxPredictor
+from .search import crop_template
+
+
+class TrackState(enum.Enum):
+    TENTATIVE = "tentative"
+    CONFIRMED = "confirmed"
+    LOST = "lost"
+    REMOVED = "removed"
+
+
+#: How many full-view areas a track keeps for its growth gate's reference.
+RECENT_AREAS = 15
+
+
+@dataclass
+class Track:
+    """One object's state. ``mask``/``logits`` are the last accepted mask (bool H x W) and
+    its low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
+    ``predicted_box`` this frame's prediction."""
+
+    id: int
+    state: TrackState
+    kalman: KalmanBoxPredictor
+    mask: np.ndarray
+    logits: np.ndarray | None
+    box: np.ndarray
+    score: float
+    label: str = ""
+    hits: int = 1
+    misses: int = 0
+    first_frame: int = 0
+    last_frame: int = 0
+    predicted_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    anchor: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    template: tuple[np.ndarray, np.ndarray] | None = None
+    recent_areas: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
+
+    @classmethod
+    def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
+        """A new track from one mask (``mask[0]``) seen on ``frame``."""
+        box = mask.boxes[0].astype(np.float64)
+        return cls(
+            id=track_id,
+            state=TrackState.CONFIRMED if confirmed else TrackState.TENTATIVE,
+            kalman=KalmanBoxPredictor(box),
+            mask=mask.masks[0],
+            logits=mask.logits[0],
+            box=box,
+            score=float(mask.scores[0]),
+            label=label,
+            recent_areas=deque([float(mask.areas[0])], maxlen=RECENT_AREAS),
+            first_frame=frame.index,
+            last_frame=frame.index,
+            predicted_box=box.copy(),
+            anchor=box_centre_xyxy(box),
+            template=crop_template(frame.image, mask.masks[0], box),
+        )
+
+    @property
+    def area(self) -> float:
+        """The full-view area the growth gate compares with: the 75th percentile of the
+        last full-view areas (a running mean ratchets down, as the gate turns away the
+        larger of noisy masks of a small object, and follows a merge; a median is pulled
+        down by partial views)."""
+        return float(np.percentile(self.recent_areas, 75)) if self.recent_areas else 0.0
+
+    @property
+    def displacement(self) -> np.ndarray:
+        """How far the object is predicted to have moved since its last mask (dx, dy):
+        predicted centre minus the estimated centre at that mask, frame pixels."""
+        return box_centre_xyxy(self.predicted_box) - self.anchor
+
+    def hit(self, mask: Masks, frame: Frame, config: TrackerConfig) -> None:
+        """Take ``mask[0]`` as this frame's view of the object."""
+        box = mask.boxes[0]
+        area = float(mask.areas[0])
+        # A partial view (an occluder cuts the object) would corrupt the velocity: the
+        # filter coasts on its prediction instead.
+        partial = partial_view(self, area, config)
+        if float(mask.scores[0]) >= config.kalman_min_score and not partial:
+            self.kalman.update(edge_anchored(box, self.predicted_box))
+        self.mask = mask.masks[0]
+        self.logits = mask.logits[0]
+        self.box = box.astype(np.float64)
+        self.anchor = box_centre_xyxy(self.kalman.box_xyxy if config.use_kalman else self.box)
+        self.score = float(mask.scores[0])
+        if not partial:  # the full-view area and appearance, which partial views do not spoil
+            self.recent_areas.append(area)
+            self.template = crop_template(frame.image, self.mask, box) or self.template
+        self.hits += 1
+        self.misses = 0
+        self.last_frame = frame.index
+        if self.state is TrackState.LOST or (self.state is TrackState.TENTATIVE and self.hits >= config.n_init):
+            self.state = TrackState.CONFIRMED
+
+    def miss(self, size: tuple[int, int], config: TrackerConfig) -> None:
+        """No mask this frame: a tentative track is dropped, a confirmed one is lost, and
+        removed after ``max_age`` misses or once predicted outside the frame."""
+        height, width = size
+        self.misses += 1
+        if self.state is TrackState.TENTATIVE:
+            self.state = TrackState.REMOVED
+            return
+        self.state = TrackState.LOST
+        p = self.predicted_box
+        outside = p[2] <= 0 or p[3] <= 0 or p[0] >= width or p[1] >= height
+        if self.misses > config.max_age or outside:
+            self.state = TrackState.REMOVED
