@@ -77,14 +77,21 @@ def _truth(frame: Frame, ids: list[np.ndarray], masks: list[np.ndarray]) -> Fram
                        np.ones(len(m), np.float32))
 
 
-def run_sequence(task: tuple[str, list[tuple]]) -> list[tuple]:
-    folder, jobs = task
+def run_sequence(task: tuple[str, dict, list[tuple]]) -> list[tuple]:
+    folder, base, jobs = task
     out = []
     for behaviour, seed, method, setting in jobs:
-        config = dataclasses.replace(TrackerConfig(), **BASE_CONFIG, **dict(setting))
+        config = dataclasses.replace(TrackerConfig(), **{**base, **dict(setting)})
         out.append((Path(folder).name, behaviour, seed, method, setting, run_one(folder, behaviour, seed, method, config)))
     print(f"  {Path(folder).name}: {len(jobs)} runs", file=sys.stderr, flush=True)
     return out
+
+
+def _value(name: str, text: str) -> object:
+    default = getattr(TrackerConfig(), name)
+    if isinstance(default, bool):
+        return text.lower() in ("1", "true", "yes", "on")
+    return type(default)(text)
 
 
 def parse_grid(items: list[str]) -> list[tuple]:
@@ -92,8 +99,7 @@ def parse_grid(items: list[str]) -> list[tuple]:
     axes = []
     for item in items:
         name, _, values = item.partition("=")
-        default = getattr(TrackerConfig(), name)
-        axes.append([(name, type(default)(v)) for v in values.split(",")])
+        axes.append([(name, _value(name, v)) for v in values.split(",")])
     return [tuple(c) for c in itertools.product(*axes)] if axes else [()]
 
 
@@ -105,6 +111,8 @@ def main() -> None:
     parser.add_argument("--sequences", nargs="+", default=None, help="only these sequences")
     parser.add_argument("--grid", nargs="*", default=[], metavar="FIELD=V1,V2",
                         help="settings for the 2-fold figure (box-bounded behaviour); default: the defaults only")
+    parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE",
+                        help="change TrackerConfig fields for every tracker run (e.g. use_kalman=false)")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
@@ -115,13 +123,14 @@ def main() -> None:
     if args.sequences:
         folders = [f for f in folders if f.name in args.sequences]
     grid = parse_grid(args.grid)
+    base = {**BASE_CONFIG, **dict(parse_grid(args.set)[0])}
     methods = ["samtrack"] + ([] if args.no_baselines else list(BASELINES))
     tasks = []
     for folder in folders:
         jobs = [(b, s, m, ()) for b in args.behaviours for s in range(args.seeds) for m in methods]
         if "bounded" in args.behaviours:
             jobs += [("bounded", s, "samtrack", g) for g in grid if g for s in range(args.seeds)]
-        tasks.append((str(folder), jobs))
+        tasks.append((str(folder), base, jobs))
     t0 = time.perf_counter()
     with Pool(args.jobs) as pool:
         rows = [r for chunk in pool.imap_unordered(run_sequence, tasks) for r in chunk]
@@ -131,6 +140,8 @@ def main() -> None:
         runs[(seq, behaviour, method, setting)].append(jf)
     jf = {k: float(np.mean(v)) for k, v in runs.items()}
     names = [f.name for f in folders]
+    if args.set:
+        print(f"config changes: {', '.join(args.set)}\n")
     print(f"DAVIS 2016 train, {len(names)} sequences, seeds 0-{args.seeds - 1}, first frame prompted with its "
           f"true box, discovery off; J&F x 100 (mean over seeds)\n")
     summary = []
