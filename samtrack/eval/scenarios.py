@@ -17,7 +17,7 @@ import numpy as np
 from ..tracking.tracker import Tracker, TrackerConfig
 from ..types import FrameResult, Prompt, Segmenter, mask_to_box_xyxy
 from .metrics import SequenceAccumulator
-from .oracle import OracleSegmenter
+from .oracle import BoxOracle, OracleSegmenter
 from .synthetic import SceneObject, random_texture
 from .synthetic_video import (
     Trajectory,
@@ -241,12 +241,17 @@ def run_scenario(
     segmenter: Segmenter | None = None,
     *,
     oracle_options: dict | None = None,
+    behaviour: str | None = None,
     on_result: Callable[[FrameResult], None] | None = None,
 ) -> SequenceAccumulator:
     """Track ``spec`` and accumulate its metrics. ``segmenter`` None: the ground-truth
-    oracle (``oracle_options``: boundary_noise, miss_rate, seed ...)."""
+    oracle (``oracle_options``: boundary_noise, miss_rate, seed ...), or with
+    ``behaviour`` the box oracle that answers as SAM does (:class:`BoxOracle`;
+    ``oracle_options``: seed ...)."""
     truth = _CurrentTruth()
-    if segmenter is None:
+    if segmenter is None and behaviour is not None:
+        segmenter = BoxOracle(truth, behaviour=behaviour, **(oracle_options or {}))
+    elif segmenter is None:
         segmenter = OracleSegmenter(truth, **(oracle_options or DEFAULT_ORACLE))
     tracker = Tracker(segmenter, config)
     acc = SequenceAccumulator(kind="mask", name=f"{spec.name}-{spec.seed}")

@@ -15,14 +15,17 @@ class TrackerConfig:
     ``multimask`` (decode three candidates and choose by ``motion_weight`` *
     IoU(candidate box, predicted box) + (1 - ``motion_weight``) * predicted IoU).
     Acceptance: ``min_score`` (predicted IoU), ``box_gate`` (IoU with the predicted box),
-    ``max_area_change`` (largest ratio to the track's full-view area: a larger mask has
-    merged the object with another). Association: ``associate_by`` "mask" (IoU of a
+    ``max_area_change`` (largest ratio to the track's growth reference, its recent
+    full-view areas carried forward by their trend: a larger mask is a sudden step, a
+    merge with another object or a jump to the background). Association: ``associate_by`` "mask" (IoU of a
     mask with the track's motion-shifted last mask) or "box" (IoU of the mask's box with
     the predicted box), ``match_iou`` (the least IoU that matches),
     ``duplicate_iou`` (masks this similar are one object). Lifecycle: ``n_init`` hits to
     confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box
-    when its score is at least ``kalman_min_score`` and its area at least
-    ``occlusion_area_ratio`` of the track's recent area (else it coasts).
+    when its score is at least ``kalman_min_score`` and either its area is at least
+    ``occlusion_area_ratio`` of the track's recent full-view area or it reaches beyond
+    its prompt box into no other track's place (the prediction lagged); a smaller view
+    within its prompt is an occluded one, and the filter coasts.
     Discovery: every ``discover_every`` frames (0: never) segment-everything runs with an
     n x n grid (``discover_points_per_side``), and with ``discover_on_change`` also on any
     frame where at least ``min_new_area`` pixels outside every track differ from the
@@ -36,8 +39,10 @@ class TrackerConfig:
     frame lost, and otherwise start tentative tracks (not those lying mostly inside a lost
     track's predicted box: likely that object, merged or half hidden). Association is a
     cascade: tracks seen in the last frame choose first, lost ones take what is left.
-    The growth gate compares with the 75th percentile of a track's last 15 full-view areas
-    (a few merged or bloated masks do not raise it, partial views do not lower it). Appearance search: a track whose
+    The growth gate's reference is the 75th percentile of a track's last 15 full-view
+    areas (a few merged or bloated masks do not raise it, partial views do not lower it),
+    carried forward to the frame by the Theil-Sen trend of those areas when they grow, so
+    it keeps moving while the track is lost. Appearance search: a track whose
     prompt missed it, within ``search_frames`` frames of its last hit (0: never), is looked
     for by its last full view within ``search_radius`` track diagonals of its predicted
     centre, away from pixels other tracks hold; a place whose RMS colour difference is at

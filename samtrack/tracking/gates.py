@@ -29,10 +29,12 @@ def acceptable(
     h, w = size
     x1, y1, x2, y2 = track.box
     at_border = x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1  # entering or leaving
-    if track.area > 0 and not at_border:
-        # Only growth is gated: an object is not suddenly larger than in full view, but
-        # a mask that merged it with a look-alike is. Shrinking is normal (occluders).
-        ok &= areas <= config.max_area_change * track.area
+    largest = track.growth_reference
+    if largest > 0 and not at_border:
+        # Only growth is gated: an object is not suddenly larger than both its recent full
+        # views and its prediction, but a mask that merged it with a neighbour or jumped to
+        # the background is. Shrinking is normal (occluders).
+        ok &= areas <= config.max_area_change * largest
     reference = track.predicted_box if reference is None else reference
     ok &= box_iou_batch(masks.boxes, reference)[:, 0] >= config.box_gate
     return ok
@@ -42,6 +44,12 @@ def partial_view(track: Track, area: float, config: TrackerConfig) -> bool:
     """Whether a mask of ``area`` pixels is much smaller than the track's full view: likely
     cut by an occluder, so its box would corrupt the velocity and its area the reference."""
     return track.area > 0 and area < config.occlusion_area_ratio * track.area
+
+
+def spills(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> bool:
+    """Whether a mask's box (xyxy) reaches more than ``margin`` pixels beyond the box it
+    was prompted with on any side: the object extends past where it was looked for."""
+    return bool(np.any(box[:2] < prompt_box[:2] - margin) or np.any(box[2:] > prompt_box[2:] + margin))
 
 
 def edge_anchored(box: np.ndarray, predicted: np.ndarray, shrink: float = 0.8) -> np.ndarray:

@@ -8,11 +8,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import theilslopes
 
 from ..geometry import box_centre_xyxy
 from ..types import Frame, Masks
 from .config import TrackerConfig
-from .gates import edge_anchored, partial_view
+from .gates import edge_anchored, partial_view, spills
 from .kalman import KalmanBoxPredictor
 from .search import crop_template
 
@@ -50,6 +51,8 @@ class Track:
     anchor: np.ndarray = field(default_factory=lambda: np.zeros(2))
     template: tuple[np.ndarray, np.ndarray] | None = None
     recent_areas: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
+    recent_frames: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
+    area_trend: tuple[float, float] = (0.0, 0.0)
 
     @classmethod
     def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
@@ -65,6 +68,7 @@ class Track:
             score=float(mask.scores[0]),
             label=label,
             recent_areas=deque([float(mask.areas[0])], maxlen=RECENT_AREAS),
+            recent_frames=deque([frame.index], maxlen=RECENT_AREAS),
             first_frame=frame.index,
             last_frame=frame.index,
             predicted_box=box.copy(),
@@ -81,20 +85,40 @@ class Track:
         return float(np.percentile(self.recent_areas, 75)) if self.recent_areas else 0.0
 
     @property
+    def growth_reference(self) -> float:
+        """What an answer's area is judged against on the next frame: the recent full-view
+        areas carried forward to it by their own trend (a robust, Theil-Sen fit of log area
+        over frames), and never less than :attr:`area`. An object coming closer or turning
+        toward the camera grows along its trend, and the trend keeps moving while the track
+        is lost; a merge with a neighbour or a jump to the background is a sudden step above it."""
+        slope, intercept = self.area_trend
+        if slope <= 0:
+            return self.area
+        now = self.last_frame + self.misses + 1
+        return max(self.area, float(np.exp(intercept + slope * now)))
+
+    @property
     def displacement(self) -> np.ndarray:
         """How far the object is predicted to have moved since its last mask (dx, dy):
         predicted centre minus the estimated centre at that mask, frame pixels."""
         return box_centre_xyxy(self.predicted_box) - self.anchor
 
-    def hit(self, mask: Masks, frame: Frame, config: TrackerConfig) -> None:
-        """Take ``mask[0]`` as this frame's view of the object."""
+    def hit(self, mask: Masks, frame: Frame, config: TrackerConfig, contested: bool = False) -> None:
+        """Take ``mask[0]`` as this frame's view of the object. ``contested``: the mask
+        reaches into the place another track expects its object."""
         box = mask.boxes[0]
         area = float(mask.areas[0])
-        # A partial view (an occluder cuts the object) would corrupt the velocity: the
-        # filter coasts on its prediction instead.
         partial = partial_view(self, area, config)
-        if float(mask.scores[0]) >= config.kalman_min_score and not partial:
-            self.kalman.update(edge_anchored(box, self.predicted_box))
+        if float(mask.scores[0]) >= config.kalman_min_score:
+            if not contested and spills(box, self.predicted_box):
+                # The object reaches beyond the box it was asked with, into no other
+                # track's place: the prediction lags (the object turned, grew or sped up).
+                # Follow what is seen, even if it looks partial.
+                self.kalman.update(box)
+            elif not partial:
+                self.kalman.update(edge_anchored(box, self.predicted_box))
+            # A partial view within its prompt (an occluder cuts the object) would drag
+            # the velocity: the filter coasts on its prediction instead.
         self.mask = mask.masks[0]
         self.logits = mask.logits[0]
         self.box = box.astype(np.float64)
@@ -102,6 +126,8 @@ class Track:
         self.score = float(mask.scores[0])
         if not partial:  # the full-view area and appearance, which partial views do not spoil
             self.recent_areas.append(area)
+            self.recent_frames.append(frame.index)
+            self.area_trend = _log_area_trend(self.recent_frames, self.recent_areas)
             self.template = crop_template(frame.image, self.mask, box) or self.template
         self.hits += 1
         self.misses = 0
@@ -122,3 +148,12 @@ class Track:
         outside = p[2] <= 0 or p[3] <= 0 or p[0] >= width or p[1] >= height
         if self.misses > config.max_age or outside:
             self.state = TrackState.REMOVED
+
+
+def _log_area_trend(frames: deque, areas: deque) -> tuple[float, float]:
+    """(slope, intercept) of log area against frame index, by Theil-Sen (the median of
+    pairwise slopes: a few merged or cut masks do not tilt it); (0, 0) under three views."""
+    if len(areas) < 3:
+        return 0.0, 0.0
+    slope, intercept, _, _ = theilslopes(np.log(np.maximum(np.asarray(areas, float), 1.0)), np.asarray(frames, float))
+    return float(slope), float(intercept)

@@ -193,13 +193,19 @@ class Tracker:
         # matching cascade): a mask both want is far more likely the visible one's, and
         # the two costs (mask IoU, box IoU) are not on one scale.
         lost = np.array([t.state is TrackState.LOST for t in live])
+        # How many seen tracks expect their object at each pixel: a mask that reaches into
+        # another's place is contested (a merge, or two objects overlapping).
+        claims = expected[~lost].sum(axis=0, dtype=np.int32)
         matched = set()
         free = np.arange(len(masks))
         for rows in (np.flatnonzero(~lost), np.flatnonzero(lost)):
             matches, _, unmatched = associate(cost[np.ix_(rows, free)], 1.0 - cfg.match_iou)
             for row, col in matches:
-                live[rows[row]].hit(masks[int(free[col])], frame, cfg)
-                matched.add(live[rows[row]].id)
+                track, c = live[rows[row]], int(free[col])
+                others = claims - (expected[rows[row]] if not lost[rows[row]] else 0)
+                contested = np.count_nonzero(small[c] & (others > 0)) > 0.1 * max(np.count_nonzero(small[c]), 1)
+                track.hit(masks[c], frame, cfg, contested=contested)
+                matched.add(track.id)
             free = free[unmatched]
         return matched
 
