@@ -55,14 +55,19 @@ def _square(x: int, y: int, side: int) -> Masks:
     return Masks(mask, mask_to_box_xyxy(mask), np.array([0.9], np.float32), np.zeros((1, 8, 8), np.float32))
 
 
+def _grow(track: Track, side: int, rate: float, config: TrackerConfig) -> None:
+    """Eight full views whose side changes by ``rate`` a frame."""
+    for t in range(1, 9):
+        s = round(side * rate**t)
+        track.predicted_box = np.array([50.0, 50.0, 50.0 + s, 50.0 + s])
+        track.hit(_square(50, 50, s), Frame(t, t / 25, np.zeros((200, 200, 3), np.uint8)), config)
+
+
 def test_the_growth_reference_follows_the_trend_while_lost():
-    # Full views growing 5% a frame (20 px -> about 28 px a side over 8 frames), then lost.
+    # Full views growing 5% a frame (20 px -> about 24 px a side over 8 frames), then lost.
     track = _track(20)
     config = TrackerConfig()
-    for t in range(1, 9):
-        side = int(round(20 * 1.025**t))
-        track.predicted_box = np.array([50.0, 50.0, 50.0 + side, 50.0 + side])
-        track.hit(_square(50, 50, side), Frame(t, t / 25, np.zeros((200, 200, 3), np.uint8)), config)
+    _grow(track, 20, 1.025, config)
     last = float(track.recent_areas[-1])
     assert track.growth_reference == pytest.approx(last * 1.05, rel=0.03)
     for _ in range(6):
@@ -70,23 +75,20 @@ def test_the_growth_reference_follows_the_trend_while_lost():
     assert track.state is TrackState.LOST
     # Six frames later the object is expected about 1.05**7 = 1.4x larger, not frozen.
     assert track.growth_reference == pytest.approx(last * 1.05**7, rel=0.05)
-    grown = _square(48, 48, int(round(np.sqrt(1.4 * 1.3 * last))))  # 1.3x the expected area
+    grown = _square(48, 48, round(np.sqrt(1.4 * 1.3 * last)))  # 1.3x the expected area
     track.predicted_box = grown.boxes[0].astype(np.float64)
     assert acceptable(track, grown, (200, 200), config)[0]
     assert track.area <= last  # the old reference, frozen: it would have refused it
     assert grown.areas[0] > config.max_area_change * track.area
     # Twice the expected area is sudden: refused.
-    merged = _square(40, 40, int(round(np.sqrt(2 * 1.4 * last))))
+    merged = _square(40, 40, round(np.sqrt(2 * 1.4 * last)))
     assert not acceptable(track, merged, (200, 200), config)[0]
 
 
 def test_a_shrinking_trend_never_lowers_the_reference_below_the_recent_views():
     track = _track(30)
     config = TrackerConfig()
-    for t in range(1, 9):
-        side = int(round(30 * 0.98**t))
-        track.predicted_box = np.array([50.0, 50.0, 50.0 + side, 50.0 + side])
-        track.hit(_square(50, 50, side), Frame(t, t / 25, np.zeros((200, 200, 3), np.uint8)), config)
+    _grow(track, 30, 0.98, config)
     assert track.area_trend[0] < 0
     assert track.growth_reference == track.area
 

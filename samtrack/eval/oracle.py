@@ -150,7 +150,13 @@ class OracleSegmenter:
             truth = embedding.masks[target]
             masks += [self.noisy(truth) for _ in range(per)]
             scores += [0.95, 0.9, 0.85][:per]
-        stacked = np.stack(masks) if masks else np.zeros((0, h, w), bool)
+        return self._answers(embedding, prompts, masks, scores, per)
+
+    def _answers(
+        self, embedding: OracleFrame, prompts: list[Prompt], masks: list[np.ndarray], scores: list[float], per: int
+    ) -> Masks:
+        """``per`` answers for each prompt, in order, as one Masks batch."""
+        stacked = np.stack(masks) if masks else np.zeros((0, *embedding.original_size), bool)
         index = np.repeat(np.arange(len(prompts)), per)
         track_ids = np.array([-1 if p.track_id is None else p.track_id for p in prompts], dtype=np.int64)
         return Masks(
@@ -269,23 +275,12 @@ class BoxOracle(OracleSegmenter):
         return answer
 
     def segment(self, embedding: OracleFrame, prompts: list[Prompt], multimask: bool = False) -> Masks:
-        h, w = embedding.original_size
         per = 3 if multimask else 1
         masks = []
         for prompt in prompts:
             answer = self._answer(embedding, prompt)
             masks += [self.noisy(answer) for _ in range(per)]
-        stacked = np.stack(masks) if masks else np.zeros((0, h, w), bool)
-        index = np.repeat(np.arange(len(prompts)), per)
-        track_ids = np.array([-1 if p.track_id is None else p.track_id for p in prompts], dtype=np.int64)
-        return Masks(
-            masks=stacked,
-            boxes=mask_to_box_xyxy(stacked),
-            scores=np.full(len(stacked), self.score, dtype=np.float32),
-            logits=self._to_logits(stacked),
-            prompt_index=index,
-            track_id=track_ids[index] if len(prompts) else np.zeros(0, np.int64),
-        )
+        return self._answers(embedding, prompts, masks, [self.score] * len(masks), per)
 
     def segment_everything(self, embedding: OracleFrame, points_per_side: int = 16, **thresholds: float) -> Masks:
         """Every visible object, each as the answer to its own exact box."""

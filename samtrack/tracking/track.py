@@ -155,5 +155,6 @@ def _log_area_trend(frames: deque, areas: deque) -> tuple[float, float]:
     pairwise slopes: a few merged or cut masks do not tilt it); (0, 0) under three views."""
     if len(areas) < 3:
         return 0.0, 0.0
-    slope, intercept, _, _ = theilslopes(np.log(np.maximum(np.asarray(areas, float), 1.0)), np.asarray(frames, float))
+    log_areas = np.log(np.maximum(np.asarray(areas, float), 1.0))
+    slope, intercept, _, _ = theilslopes(log_areas, np.asarray(frames, float))
     return float(slope), float(intercept)
