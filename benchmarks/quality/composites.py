@@ -32,12 +32,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from samtrack.eval.baselines import ExactBoxReference, LastBoxTracker
 from samtrack.eval.composite import Layer, compose, composite_length, place
 from samtrack.eval.metrics import SequenceAccumulator, score
 from samtrack.eval.oracle import BEHAVIOURS, BoxOracle
-from samtrack.tracking.tracker import Tracker, TrackerConfig
+from samtrack.tracking.tracker import TrackerConfig
 from samtrack.types import Frame, FrameResult, Prompt, mask_to_box_xyxy
+
+sys.path.insert(0, str(Path(__file__).parent))
+from real_motion import make_method  # the methods, built one way for both benchmarks
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "davis2016-train"
 METHODS = ("samtrack", "last-box", "last-box+velocity", "exact-box")
@@ -231,19 +233,11 @@ def properties(comp: Composite) -> dict:
 # -- tracking ------------------------------------------------------------------------------
 
 
-def make_method(method: str, oracle: BoxOracle):
-    if method == "samtrack":
-        return Tracker(oracle, TrackerConfig())
-    if method == "exact-box":
-        return ExactBoxReference(oracle)
-    return LastBoxTracker(oracle, velocity=method.endswith("velocity"))
-
-
 def run_one(comp: Composite, behaviour: str, seed: int, method: str) -> SequenceAccumulator:
     """One method on one video: the accumulator of its ground truth (objects from their
     prompt frame on) and results."""
     oracle = BoxOracle(comp.truth, behaviour=behaviour, seed=seed)
-    tracker = make_method(method, oracle)
+    tracker = make_method(method, oracle, TrackerConfig())
     first = prompt_frames(comp)
     acc = SequenceAccumulator(kind="mask", name=comp.video.name)
     for t, image in enumerate(comp.images):
