@@ -119,3 +119,21 @@ def test_prompts_file_and_detections_file(tmp_path):
     assert boxes[0].tolist() == [[10, 20, 40, 60]]
     with pytest.raises(SamtrackError, match="does not exist"):
         load_mot_detections(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1,-1,10,20,30,40,0.9\n2,-1,nan,20,30,40,0.9\n", "row 2: a frame, box or score is not a number"),
+        ("1,-1,10,20,inf,40,0.9\n", "row 1: a frame, box or score is not a number"),
+        ("0,-1,10,20,30,40,0.9\n", "row 1: frame 0 is not a frame number"),
+        ("1,-1,10,20,30,40,0.9\n-3,-1,10,20,30,40,0.9\n", "row 2: frame -3 is not a frame number"),
+        ("1.5,-1,10,20,30,40,0.9\n", "row 1: frame 1.5 is not a frame number"),
+        ("1,-1,10,20,0,40,0.9\n", "row 1: a box needs a width and height above 0"),
+    ],
+)
+def test_detections_file_rows_that_cannot_be_boxes_are_refused_by_row(tmp_path, text, message):
+    det = tmp_path / "det.txt"
+    det.write_text(text)
+    with pytest.raises(SamtrackError, match=message):
+        load_mot_detections(det)

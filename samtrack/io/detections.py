@@ -30,6 +30,17 @@ def load_mot_detections(path: str | os.PathLike, min_score: float = 0.0) -> dict
         return {}
     if rows.shape[1] < 7:
         raise SamtrackError(f"detections file {path} needs at least 7 columns: frame,id,x,y,w,h,conf")
+    bad = ~np.isfinite(rows[:, [0, 2, 3, 4, 5, 6]]).all(axis=1)
+    if bad.any():
+        raise SamtrackError(f"detections file {path}, row {int(np.argmax(bad)) + 1}: a frame, box or score is not a number")
+    bad = (rows[:, 0] < 1) | (rows[:, 0] != np.round(rows[:, 0]))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise SamtrackError(f"detections file {path}, row {row + 1}: frame {rows[row, 0]:g} is not a frame "
+                            "number (MOTChallenge frames start at 1)")
+    bad = (rows[:, 4] <= 0) | (rows[:, 5] <= 0)
+    if bad.any():
+        raise SamtrackError(f"detections file {path}, row {int(np.argmax(bad)) + 1}: a box needs a width and height above 0")
     rows = rows[rows[:, 6] >= min_score]
     out: dict[int, np.ndarray] = {}
     for frame in np.unique(rows[:, 0]).astype(int):
