@@ -31,7 +31,10 @@ from samtrack.eval.metrics import SequenceAccumulator, load, score
 from samtrack.eval.oracle import BEHAVIOURS, BoxOracle
 from samtrack.io import open_source
 from samtrack.tracking.tracker import Tracker, TrackerConfig
-from samtrack.types import Frame, FrameResult, Prompt, mask_to_box_xyxy
+from samtrack.types import Frame, FrameResult, Prompt
+
+sys.path.insert(0, str(Path(__file__).parent))
+from run_suite import _field  # FIELD=VALUE -> a TrackerConfig field, parsed by its type
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "davis2016-train"
 BASELINES = ("last-box", "last-box+velocity", "exact-box")
@@ -41,12 +44,12 @@ BASE_CONFIG = {"discover_every": 0}
 
 
 @functools.lru_cache(maxsize=1)
-def load_sequence(folder: str) -> tuple[list[Frame], list[np.ndarray], list[np.ndarray]]:
-    """Frames, and per frame the true ids and masks (one object)."""
+def load_sequence(folder: str) -> tuple[list[Frame], list[FrameResult]]:
+    """Frames, and per frame the ground truth (one object)."""
     _, truth = load(Path(folder) / "Annotations")
     with open_source(Path(folder) / "JPEGImages") as source:
         frames = list(source)
-    return frames, [t.track_ids for t in truth], [t.masks for t in truth]
+    return frames, truth
 
 
 def make_method(method: str, oracle: BoxOracle, config: TrackerConfig):
@@ -59,22 +62,16 @@ def make_method(method: str, oracle: BoxOracle, config: TrackerConfig):
 
 def run_one(folder: str, behaviour: str, seed: int, method: str, config: TrackerConfig) -> float:
     """J&F of one method on one sequence under one behaviour and seed."""
-    frames, ids, masks = load_sequence(folder)
-    oracle = BoxOracle(lambda i: (ids[i], masks[i]), behaviour=behaviour, seed=seed)
+    frames, truth = load_sequence(folder)
+    oracle = BoxOracle(lambda i: (truth[i].track_ids, truth[i].masks), behaviour=behaviour, seed=seed)
     tracker = make_method(method, oracle, config)
     acc = SequenceAccumulator(kind="mask", name=Path(folder).name)
-    start = [Prompt(box=b) for b in mask_to_box_xyxy(masks[0])]
+    start = [Prompt(box=b) for b in truth[0].boxes]
     for frame in frames:
         result = tracker.update(frame, start if frame.index == 0 else [])
         if 0 < frame.index < len(frames) - 1:
-            acc.add(_truth(frame, ids, masks), result)
+            acc.add(truth[frame.index], result)
     return float(score([acc], j_and_f=True)["J&F"])
-
-
-def _truth(frame: Frame, ids: list[np.ndarray], masks: list[np.ndarray]) -> FrameResult:
-    m = masks[frame.index]
-    return FrameResult(frame.index, frame.time, *m.shape[1:], ids[frame.index], m, mask_to_box_xyxy(m),
-                       np.ones(len(m), np.float32))
 
 
 def run_sequence(task: tuple[str, dict, list[tuple]]) -> list[tuple]:
@@ -87,19 +84,12 @@ def run_sequence(task: tuple[str, dict, list[tuple]]) -> list[tuple]:
     return out
 
 
-def _value(name: str, text: str) -> object:
-    default = getattr(TrackerConfig(), name)
-    if isinstance(default, bool):
-        return text.lower() in ("1", "true", "yes", "on")
-    return type(default)(text)
-
-
 def parse_grid(items: list[str]) -> list[tuple]:
     """FIELD=v1,v2 ... -> every combination, as tuples of (field, value)."""
     axes = []
     for item in items:
         name, _, values = item.partition("=")
-        axes.append([(name, _value(name, v)) for v in values.split(",")])
+        axes.append([_field(f"{name}={v}") for v in values.split(",")])
     return [tuple(c) for c in itertools.product(*axes)] if axes else [()]
 
 
