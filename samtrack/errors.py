@@ -6,3 +6,8 @@ from __future__ import annotations
 
 class SamtrackError(Exception):
     """A user-facing error: bad input, a missing or corrupt file, an unknown name."""
+
+
+class SamtrackWarning(UserWarning):
+    """Something the user should know that does not stop the run (e.g. a video that ends
+    before its stated length); the command line prints it as one ``warning:`` line."""
