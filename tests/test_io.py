@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import socket
 import subprocess
 import sys
@@ -236,6 +237,7 @@ def test_corrupt_frame_is_skipped_and_counted(
 
 
 def test_corrupt_frames_are_logged_after_the_first_warning(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="samtrack.io.sources")
     path = write_video(tmp_path / "broken.avi", n=30, codec="mjpeg")
     corrupt_packet(path, 5, "zero-middle")
     corrupt_packet(path, 15, "zero-middle")
@@ -245,6 +247,8 @@ def test_corrupt_frames_are_logged_after_the_first_warning(tmp_path: Path, caplo
     assert source.skipped == 2
     assert len([w for w in caught if "skipped" in str(w.message)]) == 1
     assert len([r for r in caught_records(caplog) if "skipped" in r]) == 2
+    # INFO, not WARNING: without a logging setup they are not printed (the warning is).
+    assert {r.levelno for r in caplog.records if "skipped" in r.getMessage()} == {logging.INFO}
 
 
 def caught_records(caplog) -> list[str]:

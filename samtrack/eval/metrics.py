@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from ..errors import SamtrackError
+from ..errors import SamtrackError, SamtrackWarning
 from ..types import FrameResult, mask_to_box_xyxy
 
 #: Metrics reported by :func:`score`, in table order, with how they print.
@@ -58,6 +59,7 @@ class SequenceAccumulator:
     _pred_ids: dict[int, int] = field(default_factory=dict)
     _frames: list[dict[str, Any]] = field(default_factory=list)
     _shape: tuple[int, int] | None = None
+    _shape_from: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in ("mask", "box"):
@@ -69,8 +71,8 @@ class SequenceAccumulator:
         pred_ids = self._ids(pred, self._pred_ids)
         frame: dict[str, Any] = {"gt_ids": gt_ids, "pred_ids": pred_ids}
         if self.kind == "mask":
-            g = self._rles(gt)
-            p = self._rles(pred)
+            g = self._rles(gt, "ground truth")
+            p = self._rles(pred, "prediction")
             if g and p:
                 sim = mask_utils.iou(g, p, [False] * len(p))
             else:
@@ -91,18 +93,21 @@ class SequenceAccumulator:
             )
         return np.array([table.setdefault(i, len(table)) for i in ids], dtype=int)
 
-    def _rles(self, result: FrameResult | None) -> list[dict]:
+    def _rles(self, result: FrameResult | None, side: str) -> list[dict]:
         if result is None or len(result) == 0:
             return []
         if result.masks.shape[1:] == (0, 0):
-            raise SamtrackError(f"{self.name}: masks are needed, but frame {result.frame_index} has boxes only")
+            raise SamtrackError(
+                f"{self.name}: masks are needed, but {side} frame {result.frame_index} has "
+                f"boxes only"
+            )
         shape = tuple(result.masks.shape[1:])
         if self._shape is None:
-            self._shape = shape
+            self._shape, self._shape_from = shape, f"{side} frame {result.frame_index}"
         elif shape != self._shape:
             raise SamtrackError(
-                f"{self.name}: frame {result.frame_index} is {shape[1]}x{shape[0]}, "
-                f"earlier frames {self._shape[1]}x{self._shape[0]}"
+                f"{self.name}: {side} frame {result.frame_index} is {shape[1]}x{shape[0]} but "
+                f"{self._shape_from} is {self._shape[1]}x{self._shape[0]}"
             )
         masks = np.asfortranarray(np.transpose(result.masks, (1, 2, 0)).astype(np.uint8))
         return mask_utils.encode(masks)
@@ -299,11 +304,87 @@ def evaluate_files(
     pred: str | os.PathLike[str], gt: str | os.PathLike[str], *, j_and_f: bool | None = None
 ) -> dict[str, float]:
     """Score a results file or folder against ground truth (see :func:`load`). Masks are
-    compared when both sides have them, boxes otherwise."""
+    compared when both sides have them, boxes otherwise.
+
+    Masks of another size than the other file's (or than the file's other frames) are a
+    SamtrackError naming the file at fault; a prediction that covers only part of the
+    ground truth's frames is a :class:`SamtrackWarning` (the missing frames count as misses).
+    """
     gt_kind, gt_frames = load(gt, ground_truth=True)
     pred_kind, pred_frames = load(pred)
     kind = "mask" if gt_kind == pred_kind == "mask" else "box"
+    if kind == "mask":
+        gt_size, pred_size = _frame_size(gt, gt_frames), _frame_size(pred, pred_frames)
+        if gt_size and pred_size and gt_size != pred_size:
+            raise SamtrackError(
+                f"{os.fspath(pred)} is {_wxh(pred_size)} but {os.fspath(gt)} is "
+                f"{_wxh(gt_size)}: results and ground truth must be of one video at one size"
+            )
+    _check_coverage(pred, pred_frames, gt, gt_frames)
     return score([accumulate(gt_frames, pred_frames, kind=kind, name=Path(gt).name)], j_and_f=j_and_f)
+
+
+def _wxh(size: tuple[int, int]) -> str:
+    return f"{size[1]}x{size[0]}"
+
+
+def _frame_size(path: str | os.PathLike[str], frames: list[FrameResult]) -> tuple[int, int] | None:
+    """The (height, width) that every frame of a mask file states (None: no frame does); a
+    SamtrackError naming the file and both frames when two disagree."""
+    size: tuple[int, int] | None = None
+    first = 0
+    for r in frames:
+        this = (int(r.height), int(r.width))
+        if size is None:
+            size, first = this, r.frame_index
+        elif this != size:
+            raise SamtrackError(
+                f"{os.fspath(path)}: frame {r.frame_index} is {_wxh(this)} but frame {first} is "
+                f"{_wxh(size)}; every frame of a file must have one size"
+            )
+    return size
+
+
+def _lists_every_frame(path: str | os.PathLike[str]) -> bool:
+    """Whether a file has an entry for every frame, empty or not (JSONL, DAVIS folders);
+    MOT and MOTS files have lines only for frames with objects."""
+    p = Path(path)
+    return p.is_dir() or _sniff(p) == "jsonl"
+
+
+COVERAGE_WARNING = 0.9
+"""For MOT/MOTS predictions (no lines for empty frames) a warning comes only when they end
+before this fraction of the ground truth's frames: after their last line, they may be empty
+rather than missing."""
+
+
+def _check_coverage(
+    pred: str | os.PathLike[str],
+    pred_frames: list[FrameResult],
+    gt: str | os.PathLike[str],
+    gt_frames: list[FrameResult],
+) -> None:
+    """Warn when the prediction covers only part of the ground truth's frames."""
+    if not gt_frames:
+        return
+    if _lists_every_frame(gt):
+        truth = {r.frame_index for r in gt_frames}
+    else:
+        truth = set(range(max(r.frame_index for r in gt_frames) + 1))
+    if _lists_every_frame(pred):
+        covered = len(truth & {r.frame_index for r in pred_frames})
+        enough = len(truth)
+    else:
+        last = max((r.frame_index for r in pred_frames), default=-1)
+        covered = sum(1 for t in truth if t <= last)
+        enough = COVERAGE_WARNING * len(truth)
+    if covered < enough:
+        warnings.warn(
+            f"{os.fspath(pred)} covers {covered} of {os.fspath(gt)}'s {len(truth)} frames; "
+            f"missing frames count as misses",
+            SamtrackWarning,
+            stacklevel=3,
+        )
 
 
 def format_table(rows: dict[str, dict[str, float]]) -> str:

@@ -75,10 +75,14 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[FrameResult]:
         for number, line in enumerate(file, 1):
             if not line.strip():
                 continue
+            data = None
             try:
-                yield _from_json(json.loads(line))
+                data = json.loads(line)
+                yield _from_json(data)
             except SamtrackError as e:
-                raise SamtrackError(f"{os.fspath(path)} line {number}: {e}") from None
+                frame = data.get("frame") if isinstance(data, dict) else None
+                where = f"line {number}" + (f" (frame {frame})" if frame is not None else "")
+                raise SamtrackError(f"{os.fspath(path)} {where}: {e}") from None
             except (ValueError, KeyError, TypeError, IndexError) as e:
                 raise SamtrackError(
                     f"{os.fspath(path)} line {number} is not a samtrack JSONL frame: {e!r}"

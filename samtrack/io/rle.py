@@ -14,7 +14,7 @@ from pycocotools import mask as mask_utils
 
 from samtrack.errors import SamtrackError
 
-__all__ = ["decode_masks", "encode_masks"]
+__all__ = ["decode_masks", "encode_masks", "rle_pixel_count"]
 
 
 def encode_masks(masks: np.ndarray) -> list[dict[str, Any]]:
@@ -60,10 +60,36 @@ def _runs(mask: np.ndarray) -> list[int]:
     return runs
 
 
+def rle_pixel_count(counts: bytes | str) -> int:
+    """Pixels a compressed COCO RLE string covers (the sum of its runs), without decoding it.
+
+    The string holds one number per run, 5 bits per character (offset by 48; bit 0x20: more
+    characters follow, bit 0x10 of the last one: negative), and from the fourth run on each
+    number is the difference to the run two before it (pycocotools' ``rleFrString``).
+    """
+    data = counts.encode("ascii") if isinstance(counts, str) else counts
+    runs: list[int] = []
+    value = shift = 0
+    for byte in data:
+        c = byte - 48
+        value |= (c & 0x1F) << shift
+        shift += 5
+        if c & 0x20:
+            continue
+        if c & 0x10:
+            value -= 1 << shift  # sign-extend
+        if len(runs) > 2:
+            value += runs[-2]
+        runs.append(value)
+        value = shift = 0
+    return sum(runs)
+
+
 def decode_masks(rles: list[dict[str, Any]], height: int, width: int) -> np.ndarray:
     """Boolean masks N x H x W from RLE dicts (``counts`` as str or bytes).
 
-    Raises SamtrackError if an RLE's size is not (height, width) or pycocotools rejects it.
+    Raises SamtrackError if an RLE's size is not (height, width), its runs do not cover
+    height x width pixels, or pycocotools rejects it.
     """
     if not rles:
         return np.zeros((0, height, width), dtype=bool)
@@ -71,11 +97,17 @@ def decode_masks(rles: list[dict[str, Any]], height: int, width: int) -> np.ndar
     for rle in rles:
         size = [int(v) for v in rle["size"]]
         if size != [height, width]:
-            raise SamtrackError(f"a mask of size {size} in a {height}x{width} frame")
+            raise SamtrackError(f"a mask of {size[1]}x{size[0]} in a {width}x{height} frame")
         counts = rle["counts"]
-        coco.append(
-            {"size": size, "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
-        )
+        counts = counts.encode("ascii") if isinstance(counts, str) else bytes(counts)
+        pixels = rle_pixel_count(counts)
+        if pixels != height * width:
+            # pycocotools would fill the missing pixels with whatever is in memory
+            raise SamtrackError(
+                f"a mask whose RLE holds {pixels} pixels in a {width}x{height} frame "
+                f"({height * width} pixels)"
+            )
+        coco.append({"size": size, "counts": counts})
     try:
         with warnings.catch_warnings():
             # pycocotools (2.0.11 and earlier) trips NumPy 2's __array__ copy deprecation; harmless

@@ -7,7 +7,11 @@ length). ``Frame.index`` is the frame's 0-based position in the original stream 
 ``start``, ``stride`` and skipped corrupt frames never renumber the frames.
 
 A frame the decoder rejects (or flags as corrupt) is skipped with a warning and counted in
-``Source.skipped``; every other problem is a one-line :class:`~samtrack.errors.SamtrackError`.
+``Source.skipped``. A file that ends before its stated length, or that cannot be decoded past
+some frame, ends the iteration with one :class:`~samtrack.errors.SamtrackWarning` (the frames
+read so far stand). Every other problem is a one-line :class:`~samtrack.errors.SamtrackError`,
+raised when the source is opened where it can be found then (e.g. an image folder whose
+images differ in size).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import math
 import numbers
 import os
 import re
+import struct
 import sys
 import warnings
 from collections.abc import Iterator, Mapping
@@ -28,7 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 import av
 import numpy as np
 
-from samtrack.errors import SamtrackError
+from samtrack.errors import SamtrackError, SamtrackWarning
 from samtrack.types import Frame
 
 __all__ = [
@@ -221,7 +226,8 @@ def _start_index(start: float | None, fps: float | None) -> int:
 
 
 class _Skips:
-    """Counts skipped frames; warns (``warnings``) the first time, logs every time."""
+    """Counts skipped frames; warns (``warnings``) the first time, logs (INFO) every time, so
+    a long run of corrupt frames is one warning line, not one line per frame."""
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
@@ -230,9 +236,11 @@ class _Skips:
     def skip(self, what: str) -> None:
         self.count += 1
         message = f"{self.uri}: skipped {what}"
-        logger.warning(message)
+        logger.info(message)
         if self.count == 1:
-            warnings.warn(f"{message} (further skips are logged to {__name__})", stacklevel=4)
+            warnings.warn(
+                f"{message} (further skips are logged to {__name__})", SamtrackWarning, stacklevel=4
+            )
 
 
 class VideoSource:
@@ -296,6 +304,9 @@ class VideoSource:
         self._raw_size = (first[0].height, first[0].width)
         self._rotation = _quarter_turns(first[0])
         h, w = self._raw_size
+        if h <= 0 or w <= 0:
+            container.close()
+            raise SamtrackError(f"{uri} has frames of {w}x{h} pixels: not a usable video")
         self._size = (w, h) if self._rotation % 2 else (h, w)
         self._frame_count = self._count_frames()
         if (
@@ -380,20 +391,51 @@ class VideoSource:
         frames = self._position()
         base = start if isinstance(start, int) else None
         yielded = 0
-        for av_frame, index, time in frames:
-            if isinstance(start, int):
-                if index < start:
+        first = last = decoded = -1  # first and last frame yielded, last frame decoded
+        decoded_time = math.nan
+        try:
+            for av_frame, index, time in frames:
+                decoded, decoded_time = index, time
+                if isinstance(start, int):
+                    if index < start:
+                        continue
+                elif start is not None and base is None and time < start - 1e-6:
                     continue
-            elif start is not None and base is None and time < start - 1e-6:
-                continue
-            if base is None:
-                base = index
-            if (index - base) % stride:
-                continue
-            yield Frame(index=index, time=time, image=self._to_rgb(av_frame))
-            yielded += 1
-            if self._max_frames is not None and yielded >= self._max_frames:
-                return
+                if base is None:
+                    base = index
+                if (index - base) % stride:
+                    continue
+                image = self._to_rgb(av_frame, index)
+                first = index if first < 0 else first
+                last = index
+                yield Frame(index=index, time=time, image=image)
+                yielded += 1
+                if self._max_frames is not None and yielded >= self._max_frames:
+                    return
+        except SamtrackError as e:
+            if self._live or not yielded:
+                raise
+            # A file that cannot be decoded further: keep what was read.
+            warnings.warn(f"{e}; {_covered(first, last)}", SamtrackWarning, stacklevel=2)
+            return
+        if self._ended_early(decoded, decoded_time):
+            warnings.warn(
+                f"{self.uri} ended at frame {decoded + 1} of {self._frame_count} (truncated or "
+                f"corrupt after that?); {_covered(first, last)}",
+                SamtrackWarning,
+                stacklevel=2,
+            )
+
+    def _ended_early(self, last_index: int, last_time: float) -> bool:
+        """Whether the decoder ran out before the stream's stated length: its frame count
+        from the container, else its duration (give or take a frame; compared by time, as
+        the frames of such a stream may be sparser than its frame rate)."""
+        count = self._frame_count
+        if self._live or count is None:
+            return False
+        if self._stream.frames or not self._fps or math.isnan(last_time):
+            return last_index + 1 < count
+        return last_index < 0 or last_time < (count - 2.5) / self._fps
 
     def _position(self) -> Iterator[tuple[Any, int, float]]:
         """Decoded (av frame, index, time) from at most the start on."""
@@ -474,7 +516,9 @@ class VideoSource:
                     raise SamtrackError(f"{self.uri} stopped sending data ({_reason(e)})") from None
                 errors += 1
                 if errors > MAX_CONSECUTIVE_ERRORS:
-                    raise SamtrackError(f"{self.uri} cannot be read: {_reason(e)}") from None
+                    raise SamtrackError(
+                        f"{self.uri} cannot be read{_after(last_index)}: {_reason(e)}"
+                    ) from None
                 skips.skip(f"unreadable data ({_reason(e)})")
                 packets = container.demux(stream)
                 continue
@@ -483,16 +527,12 @@ class VideoSource:
             except av.FFmpegError as e:
                 errors += 1
                 if errors > MAX_CONSECUTIVE_ERRORS:
+                    what = "cannot be decoded" if _after(last_index) else "is not a decodable video"
                     raise SamtrackError(
-                        f"{self.uri} is not a decodable video ({MAX_CONSECUTIVE_ERRORS} corrupt "
+                        f"{self.uri} {what}{_after(last_index)} ({MAX_CONSECUTIVE_ERRORS} corrupt "
                         f"frames in a row)"
                     ) from None
-                after = (
-                    f" after frame {last_index}"
-                    if last_index is not None and last_index >= 0
-                    else ""
-                )
-                skips.skip(f"a corrupt frame{after} ({_reason(e)})")
+                skips.skip(f"a corrupt frame{_after(last_index)} ({_reason(e)})")
                 lost += 1
                 continue
             for frame in decoded:
@@ -533,15 +573,23 @@ class VideoSource:
                 errors = 0
                 yield frame, index, time
 
-    def _to_rgb(self, frame: Any) -> np.ndarray:
+    def _to_rgb(self, frame: Any, index: int) -> np.ndarray:
         h, w = self._raw_size
-        if (frame.height, frame.width) != (h, w):
-            logger.info(
-                "%s: frame size changed to %dx%d; rescaling", self.uri, frame.width, frame.height
-            )
-            image = frame.to_ndarray(format="rgb24", width=w, height=h)
-        else:
-            image = frame.to_ndarray(format="rgb24")
+        try:
+            if (frame.height, frame.width) != (h, w):
+                logger.info(
+                    "%s: frame size changed to %dx%d; rescaling",
+                    self.uri,
+                    frame.width,
+                    frame.height,
+                )
+                image = frame.to_ndarray(format="rgb24", width=w, height=h)
+            else:
+                image = frame.to_ndarray(format="rgb24")
+        except (av.FFmpegError, ValueError) as e:
+            raise SamtrackError(
+                f"{self.uri}: frame {index} cannot be converted to RGB ({_reason(e)})"
+            ) from None
         if self._rotation:
             image = np.ascontiguousarray(np.rot90(image, self._rotation))
         return image
@@ -582,6 +630,16 @@ class VideoSource:
         return f"VideoSource({self.uri!r}, {w}x{h}, fps={self._fps}, frames={self._frame_count})"
 
 
+def _after(last_index: int | None) -> str:
+    """The words " after frame N" once a frame was decoded, else nothing."""
+    return f" after frame {last_index}" if last_index is not None and last_index >= 0 else ""
+
+
+def _covered(first: int, last: int) -> str:
+    """What the frames yielded so far cover, for a warning."""
+    return f"results cover frames {first}-{last}" if first >= 0 else "no frames were read"
+
+
 def _quarter_turns(frame: Any) -> int:
     """Counter-clockwise quarter turns that put a frame upright (from its display matrix)."""
     try:
@@ -609,11 +667,61 @@ def _natural_key(name: str) -> list[Any]:
     ]
 
 
+# Written here because neither OpenCV nor PyAV reads an image's size without decoding it,
+# and a folder of 10,000 frames must be checked at open for a few bytes each (Pillow would
+# do it, but is not otherwise needed).
+def _header_size(path: Path) -> tuple[int, int] | None:
+    """(height, width) of a PNG, BMP or JPEG image read from its header only (None when the
+    header does not tell). For a JPEG this is the size before any EXIF rotation."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(26)
+            if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+                width, height = struct.unpack(">II", head[16:24])
+                return height, width
+            if head.startswith(b"BM") and len(head) == 26:
+                if int.from_bytes(head[14:18], "little") == 12:  # OS/2 header: 16-bit sizes
+                    width, height = struct.unpack("<HH", head[18:22])
+                else:
+                    width, height = struct.unpack("<ii", head[18:26])
+                return abs(height), width
+            if head.startswith(b"\xff\xd8"):
+                f.seek(2)
+                return _jpeg_size(f)
+    except (OSError, struct.error, IndexError):
+        pass
+    return None
+
+
+def _jpeg_size(f: Any) -> tuple[int, int] | None:
+    """(height, width) from a JPEG's frame header (SOFn); ``f`` is just past the SOI marker."""
+    while True:
+        marker = f.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return None
+        kind = marker[1]
+        while kind == 0xFF:  # fill bytes
+            kind = f.read(1)[0]
+        if kind == 0x01 or 0xD0 <= kind <= 0xD8:  # markers without a length
+            continue
+        if kind in (0xD9, 0xDA):  # end of image, start of scan: no frame header before
+            return None
+        (length,) = struct.unpack(">H", f.read(2))
+        if length < 2:
+            return None
+        if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
+            _, height, width = struct.unpack(">BHH", f.read(5))
+            return height, width
+        f.seek(length - 2, os.SEEK_CUR)
+
+
 class ImageFolderSource:
     """Frames read from a folder of numbered images (jpg/png/bmp), in natural order.
 
     ``Frame.index`` is the image's position in that order and ``Frame.time`` is
-    ``index / fps``. Unreadable images are skipped (and counted) like corrupt frames.
+    ``index / fps``. Unreadable images are skipped (and counted) like corrupt frames. All
+    images must have one size: opening the source reads the headers of the images it will
+    yield and refuses an odd or empty one before any frame is read.
     """
 
     def __init__(
@@ -651,13 +759,50 @@ class ImageFolderSource:
                 f"start {start!r} is past the end of {self.uri} ({len(self._files)} images)"
             )
         self._size: tuple[int, int] | None = None
+        self._size_from = ""
         for name in self._files:
             image = self._read(name, quiet=True)
             if image is not None:
                 self._size = (int(image.shape[0]), int(image.shape[1]))
+                self._size_from = name
                 break
         if self._size is None:
             raise SamtrackError(f"none of the {len(self._files)} images in {self.uri} can be read")
+        self._check_sizes()
+
+    def _check_sizes(self) -> None:
+        """Refuse an empty image or one of another size among those iterating will read,
+        from their headers (an image whose header differs is decoded to be sure, as EXIF
+        rotation may change its size); images whose header tells nothing are checked when
+        read."""
+        first = _start_index(self._start, self._fps)
+        known = 0
+        for index in range(first, len(self._files), self._stride):
+            if self._max_frames is not None and known >= self._max_frames:
+                return
+            name = self._files[index]
+            size = _header_size(self._folder / name)
+            if size is None:
+                continue
+            known += 1
+            if 0 in size:
+                raise SamtrackError(
+                    f"{self._folder / name} is an empty image ({size[1]}x{size[0]} pixels): "
+                    f"remove it from the folder"
+                )
+            if size != self._size:
+                image = self._read(name, quiet=True)
+                if image is not None:
+                    self._check_size(name, image)
+
+    def _check_size(self, name: str, image: np.ndarray) -> None:
+        if image.shape[:2] != self._size:
+            h, w = self.size
+            raise SamtrackError(
+                f"{self._folder / name} is {image.shape[1]}x{image.shape[0]} but "
+                f"{self._size_from} is {w}x{h}: all images in a folder must have one size "
+                f"(resize or remove the odd ones)"
+            )
 
     @property
     def fps(self) -> float | None:
@@ -702,12 +847,7 @@ class ImageFolderSource:
             image = self._read(name)
             if image is None:
                 continue
-            if image.shape[:2] != self.size:
-                h, w = self.size
-                raise SamtrackError(
-                    f"{self._folder / name} is {image.shape[1]}x{image.shape[0]}, "
-                    f"not {w}x{h} like the images before it"
-                )
+            self._check_size(name, image)
             yield Frame(index=index, time=index / self._fps, image=image)
             yielded += 1
             if self._max_frames is not None and yielded >= self._max_frames:
