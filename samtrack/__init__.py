@@ -8,7 +8,7 @@ loaded only when a model is)::
     embedding = predictor.embed(image)                     # RGB uint8 H x W x 3
     masks = predictor.segment(embedding, [samtrack.Prompt(box=[10, 20, 120, 90])])
 
-    for result in samtrack.track("video.mp4", model="nano"):   # one FrameResult per frame
+    for result in samtrack.track("video.mp4"):   # mobile_sam; one FrameResult per frame
         ...
 """
 
@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "SamtrackError": "samtrack.errors",
+    "SamtrackWarning": "samtrack.errors",
+    "Interrupted": "samtrack.errors",
     "Frame": "samtrack.types",
     "Prompt": "samtrack.types",
     "Masks": "samtrack.types",
@@ -43,11 +45,13 @@ __all__ = [
     "Embedding",
     "Frame",
     "FrameResult",
+    "Interrupted",
     "Masks",
     "Predictor",
     "Prompt",
     "RunSummary",
     "SamtrackError",
+    "SamtrackWarning",
     "Tracker",
     "TrackerConfig",
     "__version__",
@@ -61,7 +65,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from samtrack.errors import SamtrackError
+    from samtrack.errors import Interrupted, SamtrackError, SamtrackWarning
     from samtrack.io import open_source
     from samtrack.models.predictor import Embedding, Predictor
     from samtrack.models.registry import REGISTRY, load_model, load_predictor

@@ -16,7 +16,7 @@ import numpy as np
 
 from samtrack.types import FrameResult
 
-__all__ = ["Trails", "color_for_id", "render"]
+__all__ = ["Trails", "color_for_id", "render", "render_masks"]
 
 _GOLDEN = 0.618033988749895
 
@@ -139,4 +139,37 @@ def render(
         r, g, b = colors[i]
         ink = (0, 0, 0) if 0.299 * r + 0.587 * g + 0.114 * b > 140 else (255, 255, 255)
         cv2.putText(out, text, (p1[0] + 2, top + th + 1), font, scale, ink, 1, cv2.LINE_AA)
+    return out
+
+
+def render_masks(
+    image: np.ndarray,
+    masks: np.ndarray,
+    points: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+) -> np.ndarray:
+    """``image`` with each mask k (1-based) drawn as :func:`render` draws track k, and the
+    point prompts as dots (label 1 green, 0 red); RGB uint8 H x W x 3.
+
+    masks: bool N x H x W; points: K x 2 (x, y) with K labels.
+    """
+    from samtrack.types import mask_to_box_xyxy
+
+    n = len(masks)
+    result = FrameResult(
+        frame_index=0,
+        time=0.0,
+        height=image.shape[0],
+        width=image.shape[1],
+        track_ids=np.arange(1, n + 1),
+        masks=masks,
+        boxes=mask_to_box_xyxy(masks),
+        scores=np.ones(n, dtype=np.float32),
+    )
+    out = render(image, result)
+    if points is not None and labels is not None:
+        for (x, y), label in zip(np.asarray(points), np.asarray(labels)):
+            centre = (round(float(x)), round(float(y)))
+            cv2.circle(out, centre, 5, (40, 220, 40) if label == 1 else (230, 40, 40), -1)
+            cv2.circle(out, centre, 5, (255, 255, 255), 1)
     return out

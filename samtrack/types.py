@@ -6,10 +6,51 @@ with x2 > x1 and y2 > y1; points are ``xy``. Point labels: 1 positive, 0 negativ
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import numpy as np
+
+from .errors import InputError
+
+
+def describe(value: Any, limit: int = 40) -> str:
+    """A short form of ``value`` for an error message: arrays by shape and dtype, other
+    values by their repr, cut to ``limit`` characters."""
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, separator=", ") if value.size <= 8 else ""
+        if text and len(text) <= limit:
+            return text
+        return f"a {' x '.join(map(str, value.shape))} {value.dtype} array"
+    text = f"{value:g}" if isinstance(value, float) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_image(image: Any, what: str = "a Frame's image") -> None:
+    """Raise InputError unless ``image`` is an RGB uint8 H x W x 3 array with H, W >= 1
+    (shape and dtype only: no per-pixel work)."""
+    if not isinstance(image, np.ndarray):
+        raise InputError(
+            f"{what} must be an RGB uint8 H x W x 3 numpy array, not {type(image).__name__}"
+        )
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        shape = " x ".join(map(str, image.shape)) or "scalar"
+        raise InputError(f"{what} must be RGB uint8 H x W x 3, not {image.dtype} {shape}")
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise InputError(f"{what} is empty ({image.shape[1]}x{image.shape[0]} pixels)")
+
+
+def as_boxes(value: Any) -> np.ndarray | None:
+    """``value`` (N x 4, or 4N numbers) as float64 N x 4 xyxy boxes; None when it is not
+    numbers of that shape. Values are not checked."""
+    try:
+        boxes = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if boxes.size % 4 or boxes.ndim not in (1, 2) or (boxes.ndim == 2 and boxes.shape[1] != 4):
+        return None
+    return boxes.reshape(-1, 4)
 
 
 @dataclass
@@ -19,6 +60,22 @@ class Frame:
     index: int
     time: float
     image: np.ndarray
+
+    def __post_init__(self) -> None:
+        if (
+            not isinstance(self.index, numbers.Integral)
+            or isinstance(self.index, bool)
+            or self.index < 0
+        ):
+            raise InputError(
+                f"a Frame's index must be a whole number of 0 or more, not {describe(self.index)}"
+            )
+        self.index = int(self.index)
+        if not isinstance(self.time, numbers.Real) or isinstance(self.time, bool):
+            raise InputError(
+                f"a Frame's time must be a number of seconds, not {describe(self.time)}"
+            )
+        check_image(self.image)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -44,17 +101,76 @@ class Prompt:
     label: str = ""
 
     def __post_init__(self) -> None:
+        # Shapes and finiteness only (a box's x2 > x1 and a prompt inside the frame are
+        # checked where user prompts enter: track() and Tracker.update).
         if self.box is not None:
-            self.box = np.asarray(self.box, dtype=np.float32).reshape(4)
+            box = _coordinates(self.box, "box", "4 numbers x1, y1, x2, y2")
+            if box.size != 4:
+                raise InputError(f"a Prompt's box must be 4 numbers x1, y1, x2, y2, not {box.size}")
+            self.box = box.reshape(4)
         if self.points is not None:
-            self.points = np.asarray(self.points, dtype=np.float32).reshape(-1, 2)
+            points = _coordinates(self.points, "points", "x, y pairs (K x 2)")
+            if points.size == 0 or points.ndim > 2 or points.shape[-1] != 2:
+                raise InputError(
+                    "a Prompt's points must be one or more x, y pairs (K x 2), "
+                    f"not shape {points.shape}"
+                )
+            self.points = points.reshape(-1, 2)
             if self.labels is None:
                 self.labels = np.ones(len(self.points), dtype=np.int64)
-            self.labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)
-            if len(self.labels) != len(self.points):
-                raise ValueError("a prompt needs one label per point")
+            self.labels = _point_labels(self.labels, len(self.points))
+        elif self.labels is not None:
+            raise InputError("a Prompt has point labels but no points")
+        if self.mask_logits is not None:
+            shape = np.shape(self.mask_logits)
+            if len(shape) != 2 or 0 in shape:
+                raise InputError(
+                    f"a Prompt's mask_logits must be one L x L array, not shape {shape}"
+                )
         if self.box is None and self.points is None and self.mask_logits is None:
-            raise ValueError("a prompt needs a box, points or mask logits")
+            raise InputError("a prompt needs a box, points or mask logits")
+        if self.track_id is not None and (
+            not isinstance(self.track_id, numbers.Integral) or isinstance(self.track_id, bool)
+        ):
+            raise InputError(
+                f"a Prompt's track_id must be a whole number or None, not {describe(self.track_id)}"
+            )
+        if not isinstance(self.label, str):
+            raise InputError(f"a Prompt's label must be a string, not {describe(self.label)}")
+
+
+def _coordinates(value: Any, name: str, form: str) -> np.ndarray:
+    """``value`` as a float32 array of finite pixel coordinates, or InputError."""
+    if isinstance(value, (str, bytes)):
+        raise InputError(f"a Prompt's {name} must be {form}, not {describe(value)}")
+    try:
+        array = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise InputError(f"a Prompt's {name} must be {form}, not {describe(value)}") from None
+    if not np.isfinite(array).all():
+        raise InputError(f"a Prompt's {name} must be finite numbers, not {describe(array)}")
+    return array
+
+
+def _point_labels(value: Any, count: int) -> np.ndarray:
+    """Point labels as int64 (count,) of 1 (positive) / 0 (negative), or InputError."""
+    if isinstance(value, (str, bytes)):
+        raise InputError(f"a Prompt's labels must be 1 or 0 per point, not {describe(value)}")
+    try:
+        labels = np.asarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"a Prompt's labels must be 1 or 0 per point, not {describe(value)}"
+        ) from None
+    if len(labels) != count:
+        raise InputError(
+            f"a prompt needs one label per point: {count} points, {len(labels)} labels"
+        )
+    if not np.isin(labels, (0, 1)).all():
+        raise InputError(
+            f"a Prompt's labels must be 1 (positive) or 0 (negative), not {describe(labels)}"
+        )
+    return labels.astype(np.int64)
 
 
 @dataclass

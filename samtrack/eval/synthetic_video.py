@@ -183,13 +183,13 @@ class VideoSpec:
         text file (object id = 1000 + target id). Both files appear only when complete."""
         import av
 
+        from ..io.atomic import atomic_path
         from ..io.mots import MotsSink
 
         video = Path(video)
-        tmp = video.with_name(video.name + ".partial" + video.suffix)
         gt_sink = MotsSink(ground_truth) if ground_truth is not None else None
         try:
-            with av.open(str(tmp), "w") as container:
+            with atomic_path(video) as tmp, av.open(str(tmp), "w") as container:
                 try:
                     stream = container.add_stream("libx264", rate=round(self.fps))
                     stream.options = {"crf": "12", "preset": "veryfast"}
@@ -203,13 +203,11 @@ class VideoSpec:
                         gt_sink.write(gt.as_result(frame.time))
                 for packet in stream.encode():
                     container.mux(packet)
-            os.replace(tmp, video)
             if gt_sink is not None:
                 gt_sink.close()
         except BaseException:
-            tmp.unlink(missing_ok=True)
             if gt_sink is not None:
-                gt_sink.abort()
+                gt_sink.abort(remove_partial=True)
             raise
 
 

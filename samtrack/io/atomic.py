@@ -31,15 +31,21 @@ def publish(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
     os.replace(tmp, path)
 
 
+def _temp_beside(path: Path) -> Path:
+    """A new empty file beside ``path`` (parent folders created): ``.<stem>.XXXX.part<suffix>``,
+    hidden, and writers that infer the format from the suffix (video containers) see it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part" + path.suffix)
+    os.close(fd)
+    return Path(name)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path beside ``path`` (parent folders created) that replaces ``path``
     when the block succeeds and is removed when it fails."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _temp_beside(path)
     try:
         yield tmp
         publish(tmp, path)
@@ -59,16 +65,15 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def write_files(files: Mapping[Path, bytes]) -> None:
-    """Write every file or none: all are written to temporary files first and renamed
-    only when every one is complete."""
-    with contextlib.ExitStack() as stack:
+    """Write every file or none: all are written to temporary files first and renamed, in
+    order, only when every one is complete (a failing rename leaves no temporary file)."""
+    staged: list[tuple[Path, Path]] = []
+    try:
         for path, data in files.items():
-            tmp = stack.enter_context(_staged(path))
-            tmp.write_bytes(data)
-        # every file is written; the renames run as the stack unwinds without an error
-
-
-@contextlib.contextmanager
-def _staged(path: Path) -> Iterator[Path]:
-    with atomic_path(path) as tmp:
-        yield tmp
+            staged.append((_temp_beside(Path(path)), Path(path)))
+            staged[-1][0].write_bytes(data)
+        for tmp, path in staged:
+            publish(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)

@@ -4,6 +4,8 @@ index to boxes, or a callable ``frame -> N x 4 xyxy``.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from collections.abc import Callable, Mapping
 from typing import Union
@@ -11,7 +13,8 @@ from typing import Union
 import numpy as np
 
 from ..errors import SamtrackError
-from ..types import Frame
+from ..types import Frame, as_boxes
+from .prompts import frame_index
 
 Detector = Callable[[Frame], np.ndarray]
 DetectionsLike = Union[str, os.PathLike, Mapping[int, np.ndarray], Detector, None]
@@ -51,14 +54,33 @@ def load_mot_detections(path: str | os.PathLike, min_score: float = 0.0) -> dict
 
 def detections_for(detections: DetectionsLike, min_score: float = 0.0) -> Detector | None:
     """Normalise detections (a det.txt path, frame index -> boxes, or a callable) into a
-    callable ``frame -> N x 4 xyxy boxes``."""
+    callable ``frame -> N x 4 xyxy boxes``; a SamtrackError for anything else, for a
+    mapping entry that is not N x 4 finite numbers, or a ``min_score`` that is not a number."""
+    number = isinstance(min_score, numbers.Real) and not isinstance(min_score, bool)
+    if not number or not math.isfinite(min_score):
+        raise SamtrackError(f"detection_min_score must be a number, not {min_score!r}")
     if detections is None:
         return None
-    if callable(detections):
+    if isinstance(detections, (str, os.PathLike)):
+        table = load_mot_detections(detections, min_score)
+    elif isinstance(detections, Mapping):
+        table = {frame_index(k, "detections"): _boxes(k, v) for k, v in detections.items()}
+    elif callable(detections):
         return detections
-    table = (
-        load_mot_detections(detections, min_score)
-        if isinstance(detections, (str, os.PathLike))
-        else {int(k): np.asarray(v, dtype=np.float64).reshape(-1, 4) for k, v in detections.items()}
-    )
+    else:
+        raise SamtrackError(
+            "detections must be a MOT det.txt path, a mapping frame index -> N x 4 xyxy boxes "
+            f"or a callable frame -> boxes, not {type(detections).__name__}"
+        )
     return lambda frame: table.get(frame.index, np.zeros((0, 4)))
+
+
+def _boxes(key: object, value: object) -> np.ndarray:
+    boxes = as_boxes(value)
+    if boxes is None:
+        raise SamtrackError(f"detections for frame {key}: expected N x 4 xyxy boxes")
+    if not np.isfinite(boxes).all():
+        raise SamtrackError(
+            f"detections for frame {key}: a box holds a value that is not a finite number"
+        )
+    return boxes

@@ -8,11 +8,15 @@ Prompts file, a JSON object from frame index (0-based) to a list of objects::
 
 Coordinates are frame pixels; ``point_labels`` default to 1 (positive); ``label`` is
 optional. Every problem is reported as one line naming the file and the entry.
+Frame indices are those of the whole video (``start`` and ``stride`` do not renumber
+them): ``track()`` refuses prompts for frames before the run's first or past the video's
+last, and uses prompts for a frame the run skips on the next frame it processes.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from typing import Any
 
@@ -110,3 +114,34 @@ def check_prompts_in_frame(schedule: PromptSchedule, height: int, width: int) ->
                 if bad.any():
                     x, y = p.points[int(np.argmax(bad))]
                     raise SamtrackError(f"{where}: point {x:g},{y:g} lies outside the {width}x{height} frame")
+
+
+def check_prompt_count(schedule: PromptSchedule, max_objects: int) -> None:
+    """Raise SamtrackError when any one frame has more prompts than ``max_objects`` (frame
+    -1: the prompts for the first frame seen)."""
+    for frame, prompts in sorted(schedule.items()):
+        if len(prompts) > max_objects:
+            where = f"frame {frame}" if frame >= 0 else "the first frame"
+            raise SamtrackError(
+                f"{len(prompts)} prompts for {where}, more than max_objects (--max-objects) "
+                f"{max_objects}: give fewer or raise --max-objects"
+            )
+
+
+def frame_list(frames: list[int], limit: int = 5) -> str:
+    """"frame 7" / "frames 3, 7 and 9" / "frames 3, 7, 9, 12, 15 ... (8 in all)"."""
+    if len(frames) == 1:
+        return f"frame {frames[0]}"
+    if len(frames) > limit:
+        return f"frames {', '.join(map(str, frames[:limit]))} ... ({len(frames)} in all)"
+    return f"frames {', '.join(map(str, frames[:-1]))} and {frames[-1]}"
+
+
+def frame_index(key: object, what: str) -> int:
+    """A mapping's key as a frame index (a whole number >= 0, or its decimal string), or a
+    SamtrackError naming ``what`` the mapping is."""
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool) and key >= 0:
+        return int(key)
+    raise SamtrackError(f"{what}: {key!r} is not a frame index (0, 1, 2 ...)")

@@ -361,6 +361,17 @@ class VideoSource:
         return self._frame_count
 
     @property
+    def frame_count_exact(self) -> bool:
+        """Whether ``frame_count`` is the container's count (an estimate from the duration
+        can be a frame off)."""
+        return self._frame_count is not None and bool(self._stream.frames)
+
+    @property
+    def stride(self) -> int:
+        """Every how many frames one is yielded."""
+        return self._stride
+
+    @property
     def expected_frames(self) -> int | None:
         """How many frames iterating will yield, given start/stride/max_frames (a progress-bar
         total; None when unknown)."""
@@ -820,6 +831,11 @@ class ImageFolderSource:
     @property
     def expected_frames(self) -> int | None:
         return _expected(len(self._files), self._fps, self._start, self._stride, self._max_frames)
+
+    @property
+    def stride(self) -> int:
+        """Every how many images one is yielded."""
+        return self._stride
 
     @property
     def skipped(self) -> int:

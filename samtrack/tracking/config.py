@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import numbers
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..types import describe
+
+MAX_OBJECTS = 200
+"""The default cap on live tracks: MOT17's busiest ground-truth frame (MOT17-04) holds 42
+pedestrians (99 annotated boxes of any class, static people and vehicles included), so
+200 leaves ample room while bounding memory (1,000 box prompts on one 720p frame peaked
+at 3 GB; memory grows with the tracks held and the prompts decoded per frame)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,15 @@ class TrackerConfig:
     for by its last full view within ``search_radius`` track diagonals of its predicted
     centre, away from pixels other tracks hold; a place whose RMS colour difference is at
     most ``search_max_rms`` (0-255) is prompted with a box.
+    Capacity: at most ``max_objects`` live tracks (default 200: MOT17's busiest annotated
+    frame has 42 pedestrians, 99 boxes of any class). Prompts for one frame beyond it are
+    refused before the run; discovery and detections stop starting tracks at the cap.
+
+    Every field is checked on construction: a value out of its range raises
+    :class:`~samtrack.errors.SamtrackError` (also a ``ValueError``) naming the field and its
+    CLI flag. Fractions and scores lie in [0, 1], counts are whole numbers >= 0 (>= 1 for
+    ``discover_points_per_side`` and ``max_objects``), ``max_area_change`` >= 1, and
+    distances >= 0; every number is finite.
     """
 
     use_kalman: bool = True
@@ -77,3 +100,83 @@ class TrackerConfig:
     reacquire_distance: float = 1.0
     kalman_min_score: float = 0.3
     occlusion_area_ratio: float = 0.7
+    max_objects: int = MAX_OBJECTS
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            rule = _RULES[f.name]
+            value = getattr(self, f.name)
+            object.__setattr__(self, f.name, rule(f.name, value))
+
+
+def _name(field: str) -> str:
+    return f"{field} (--{field.replace('_', '-')})"
+
+
+def _flag(field: str, value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise InputError(f"{_name(field)} must be True or False, not {describe(value)}")
+
+
+def _number(low: float, high: float = math.inf, whole: bool = False) -> Any:
+    """A check for a finite number (a whole one if ``whole``) from ``low`` to ``high``."""
+
+    def check(field: str, value: Any) -> float | int:
+        kind = numbers.Integral if whole else numbers.Real
+        ok = isinstance(value, kind) and not isinstance(value, bool)
+        if ok and (not math.isfinite(value) or not low <= value <= high):
+            ok = False
+        if not ok:
+            what = "a whole number" if whole else "a number"
+            bounds = f"of {low:g} or more" if high == math.inf else f"from {low:g} to {high:g}"
+            raise InputError(f"{_name(field)} must be {what} {bounds}, not {describe(value)}")
+        return int(value) if whole else float(value)
+
+    return check
+
+
+def _choice(*options: str) -> Any:
+    def check(field: str, value: Any) -> str:
+        if value not in options or not isinstance(value, str):
+            listed = " or ".join(repr(o) for o in options)
+            raise InputError(f"{_name(field)} must be {listed}, not {describe(value)}")
+        return value
+
+    return check
+
+
+_FRACTION = _number(0.0, 1.0)
+_COUNT = _number(0, whole=True)
+
+_RULES = {
+    "use_kalman": _flag,
+    "use_logits": _flag,
+    "positive_points": _COUNT,
+    "negative_points": _flag,
+    "multimask": _flag,
+    "motion_weight": _FRACTION,
+    "min_score": _FRACTION,
+    "box_gate": _FRACTION,
+    "max_area_change": _number(1.0),
+    "associate_by": _choice("mask", "box"),
+    "match_iou": _FRACTION,
+    "duplicate_iou": _FRACTION,
+    "n_init": _COUNT,
+    "max_age": _COUNT,
+    "discover_every": _COUNT,
+    "discover_on_change": _flag,
+    "search_frames": _COUNT,
+    "search_radius": _number(0.0),
+    "search_max_rms": _number(0.0, 255.0),
+    "discover_points_per_side": _number(1, 256, whole=True),
+    "discover_min_score": _FRACTION,
+    "discover_min_stability": _FRACTION,
+    "max_new_coverage": _FRACTION,
+    "min_new_area": _COUNT,
+    "max_new_area": _FRACTION,
+    "reacquire_distance": _number(0.0),
+    "kalman_min_score": _FRACTION,
+    "occlusion_area_ratio": _FRACTION,
+    "max_objects": _number(1, whole=True),
+}

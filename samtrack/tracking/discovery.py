@@ -71,10 +71,11 @@ class Discovery:
         frame: Frame,
         tracks: list[Track],
         hit: Callable[[Track, Masks], None],
-        start: Callable[[Masks], None],
+        start: Callable[[Masks], bool],
     ) -> None:
         """Segment everything; masks no visible track covers re-acquire lost tracks
-        (``hit``) or start new ones (``start``)."""
+        (``hit``) or start new ones (``start``, False when the tracker holds
+        ``max_objects`` tracks: then no more are started)."""
         cfg = self.config
         height, width = frame.size
         found = segmenter.segment_everything(
@@ -117,7 +118,8 @@ class Discovery:
             mask = found.masks[col]
             if np.count_nonzero(mask & covered) >= cfg.max_new_coverage * max(found.areas[col], 1):
                 continue
-            start(found[col])
+            if not start(found[col]):
+                break  # at the cap on live tracks
             covered |= mask
 
     def _reacquire_cost(self, lost: list[Track], found: Masks) -> np.ndarray:

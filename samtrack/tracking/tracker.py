@@ -9,12 +9,23 @@ with its background model (``discovery``) and the appearance search (``search``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import SamtrackError, SamtrackWarning
 from ..geometry import box_iou_batch, clip_box_xyxy, mask_iou_batch, shift_array
-from ..types import Frame, FrameResult, Masks, Prompt, Segmenter
+from ..types import (
+    Frame,
+    FrameResult,
+    Masks,
+    Prompt,
+    Segmenter,
+    as_boxes,
+    check_image,
+    describe,
+)
 from .association import associate, distinct
 from .config import TrackerConfig
 from .discovery import Discovery, iou_step
@@ -56,12 +67,27 @@ class Tracker:
         prompts: Sequence[Prompt] = (),
         detections: np.ndarray | None = None,
     ) -> FrameResult:
-        embedding = self.segmenter.embed(frame.image)
+        """Track into ``frame``: ``prompts`` start confirmed tracks, ``detections`` (N x 4
+        xyxy) tentative ones, both only while fewer than ``max_objects`` tracks are live
+        (prompts beyond that are left out with a SamtrackWarning, detections quietly)."""
+        prompts, detections = self._check_input(frame, prompts, detections)
         live = self.live_tracks
+        room = max(0, self.config.max_objects - len(live))
+        if len(prompts) > room:
+            warnings.warn(
+                f"frame {frame.index}: {len(prompts) - room} of {len(prompts)} prompts not "
+                f"started: {len(live)} tracks are live and max_objects (--max-objects) is "
+                f"{self.config.max_objects}",
+                SamtrackWarning,
+                stacklevel=2,
+            )
+            prompts = prompts[:room]
+        embedding = self.segmenter.embed(frame.image)
         previous_masks = [t.mask for t in live]  # this frame replaces them, never edits them
         self._predict(live)
         # User prompts start confirmed tracks; detector boxes start tentative ones.
-        new_prompts = list(prompts) + self._detection_prompts(detections, live)
+        detected = self._detection_prompts(detections, live)[: room - len(prompts)]
+        new_prompts = prompts + detected
         track_prompts = [self._prompt_for(track, live, frame.size) for track in live]
         all_prompts = track_prompts + new_prompts
         chosen = self._segment(embedding, all_prompts, live, frame.size)
@@ -80,11 +106,63 @@ class Tracker:
             self.discovery.run(
                 self.segmenter, embedding, frame, self.tracks,
                 hit=lambda track, mask: track.hit(mask, frame, self.config),
-                start=lambda mask: self._start_track(mask, "", frame, confirmed=False),
+                start=lambda mask: self._start_track(mask, "", frame, confirmed=False) is not None,
             )
         self.frames_seen += 1
         self.tracks = self.live_tracks
         return self._result(frame)
+
+    def _check_input(
+        self, frame: Frame, prompts: Sequence[Prompt], detections: np.ndarray | None
+    ) -> tuple[list[Prompt], np.ndarray | None]:
+        """SamtrackError for a frame, prompts or detections the tracker cannot use (shapes,
+        types and boxes only: no per-pixel work); returns prompts as a list and detections
+        as float64 N x 4."""
+        if not isinstance(frame, Frame):
+            raise SamtrackError(
+                f"Tracker.update needs a samtrack.Frame, not {type(frame).__name__}: "
+                "wrap an RGB image as Frame(index, time, image)"
+            )
+        check_image(frame.image, f"frame {frame.index}")
+        size = next((t.mask.shape for t in self.live_tracks), None)
+        if size is not None and size != frame.size:
+            raise SamtrackError(
+                f"frame {frame.index} is {frame.size[1]}x{frame.size[0]} but the tracks were "
+                f"made on {size[1]}x{size[0]} frames: use one Tracker per video"
+            )
+        if isinstance(prompts, (Prompt, str, bytes, Mapping)) or not isinstance(prompts, Iterable):
+            raise SamtrackError(
+                f"prompts must be a list of samtrack.Prompt, not {describe(prompts)}"
+            )
+        prompts = list(prompts)
+        for i, p in enumerate(prompts):
+            if not isinstance(p, Prompt):
+                raise SamtrackError(
+                    f"prompt {i + 1} for frame {frame.index} is {describe(p)}, not a "
+                    "samtrack.Prompt (e.g. Prompt(box=[x1, y1, x2, y2]))"
+                )
+            if p.box is not None and (p.box[2] <= p.box[0] or p.box[3] <= p.box[1]):
+                box = ",".join(f"{v:g}" for v in p.box)
+                raise SamtrackError(
+                    f"prompt {i + 1} for frame {frame.index}: box {box} needs x2 > x1 and y2 > y1"
+                )
+        if detections is None:
+            return prompts, None
+        boxes = as_boxes(detections)
+        if boxes is None:
+            raise SamtrackError(
+                f"detections for frame {frame.index} must be N x 4 xyxy boxes, "
+                f"not {describe(detections)}"
+            )
+        bad = ~np.isfinite(boxes).all(axis=1)
+        if bad.any():
+            box = ",".join(f"{v:g}" for v in boxes[int(np.argmax(bad))])
+            raise SamtrackError(
+                f"detections for frame {frame.index}: box {box} is not 4 finite numbers"
+            )
+        # A box without width or height (a detector's box clipped at the frame edge) asks
+        # for nothing: dropped quietly.
+        return prompts, boxes[(boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])]
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -239,7 +317,10 @@ class Tracker:
             found_ids.add(t.id)
         return found_ids
 
-    def _start_track(self, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
+    def _start_track(self, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track | None:
+        """Start a track from ``mask``; None (quietly) when ``max_objects`` are live."""
+        if len(self.live_tracks) >= self.config.max_objects:
+            return None
         confirmed = confirmed or self.config.n_init <= 1
         track = Track.start(self._next_id, mask, label, frame, confirmed)
         self._next_id += 1

@@ -1,0 +1,5 @@
+import sys
+
+from samtrack.cli import main
+
+sys.exit(main())

@@ -1,0 +1,220 @@
+"""What several subcommands share: the parser whose errors are one line, argument types,
+and the flags defined once (model, tracker, automatic mask generator, output safety)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from samtrack.errors import SamtrackError
+
+PROG = "samtrack"
+
+DEFAULT_MODEL = "mobile_sam"
+"""The model of ``track`` and ``segment`` unless ``--model`` says otherwise (nano is for
+the demo, the tests and trying the tool offline)."""
+
+
+class UsageError(Exception):
+    """A command line that does not parse; printed as one line by ``main``."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (raised, printed by ``main``)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def _numbers(text: str, count: int, what: str, form: str) -> tuple[float, ...]:
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != count or not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected {form} (numbers)")
+    return values
+
+
+def box(text: str) -> tuple[float, ...]:
+    return _numbers(text, 4, "box", "x1,y1,x2,y2")
+
+
+def point(text: str) -> tuple[float, ...]:
+    return _numbers(text, 2, "point", "x,y")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r}: expected a positive integer")
+    return value
+
+
+def count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r}: expected an integer >= 0")
+    return value
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number from 0 to 1")
+    return value
+
+
+def show(values: Sequence[float]) -> str:
+    return ",".join(f"{v:g}" for v in values)
+
+
+# --------------------------------------------------------------------------- shared flags
+
+
+def add_model_flags(parser: argparse.ArgumentParser, default: str = DEFAULT_MODEL) -> None:
+    """--model / --checkpoint, --device and --dtype (read by :func:`model_source`)."""
+    from samtrack.models.registry import REGISTRY
+
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument(
+        "--model",
+        default=default,
+        metavar="NAME",
+        help=f"registry model: {', '.join(REGISTRY)} (default: {default}; "
+        "nano works offline, for trying the tool)",
+    )
+    model.add_argument("--checkpoint", metavar="PATH", help="a checkpoint file instead of --model")
+    add_device_flag(parser)
+    parser.add_argument(
+        "--dtype",
+        default="float32",
+        choices=("float32", "bfloat16", "float16"),
+        help="image encoder precision (default: float32)",
+    )
+
+
+def add_device_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
+
+
+def model_source(args: argparse.Namespace) -> str:
+    """The registry name, or the resolved path of --checkpoint (checked to exist)."""
+    if getattr(args, "checkpoint", None) is not None:
+        checkpoint = Path(args.checkpoint).expanduser()
+        if not checkpoint.is_file():
+            raise SamtrackError(f"checkpoint not found: {checkpoint}")
+        return str(checkpoint.resolve())
+    return str(args.model)
+
+
+def add_overwrite_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace earlier results of the same name (and remove their files in other "
+        "formats); without it, existing results are never written over",
+    )
+
+
+def add_quiet_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_tracker_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrackerConfig field (see its docstring); unset flags keep its defaults."""
+    from dataclasses import MISSING, fields
+
+    from samtrack.tracking.config import TrackerConfig
+
+    group = parser.add_argument_group("tracker options (see samtrack.TrackerConfig)")
+    for f in fields(TrackerConfig):
+        flag = "--" + f.name.replace("_", "-")
+        default = f.default if f.default is not MISSING else None
+        if isinstance(default, bool):
+            group.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=None,
+                help=f"(default: {'on' if default else 'off'})",
+            )
+        elif isinstance(default, str):
+            group.add_argument(flag, choices=("mask", "box"), default=None, help=f"(default: {default})")
+        else:
+            kind = int if isinstance(default, int) else float
+            group.add_argument(
+                flag, type=kind, default=None, metavar="N" if kind is int else "X",
+                help=f"(default: {default})",
+            )
+
+
+def tracker_options(args: argparse.Namespace) -> dict[str, object]:
+    """The tracker flags that were given, as TrackerConfig keyword options."""
+    from dataclasses import fields
+
+    from samtrack.tracking.config import TrackerConfig
+
+    names = [f.name for f in fields(TrackerConfig)]
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+# GeneratorConfig's defaults (those of the official SAM generator), for the help texts;
+# samtrack.models.automatic is not imported here because it imports torch.
+GENERATOR_DEFAULTS: dict[str, float] = {
+    "points_per_side": 32,
+    "pred_iou_thresh": 0.88,
+    "stability_score_thresh": 0.95,
+    "box_nms_thresh": 0.7,
+    "min_mask_area": 0,
+}
+
+
+def add_generator_flags(parser: argparse.ArgumentParser, **defaults: float) -> None:
+    """One flag per field of the automatic mask generator's GeneratorConfig. Unset flags
+    keep GeneratorConfig's defaults unless ``defaults`` gives the subcommand's own."""
+    shown = {**GENERATOR_DEFAULTS, **defaults}
+    group = parser.add_argument_group("segment everything (the automatic mask generator)")
+    flags = [
+        ("points_per_side", positive_int, "N", "an N x N grid of point prompts"),
+        ("pred_iou_thresh", fraction, "X", "keep masks whose predicted IoU is above X"),
+        (
+            "stability_score_thresh",
+            fraction,
+            "X",
+            "keep masks at least this stable when the logit threshold moves by 1",
+        ),
+        (
+            "box_nms_thresh",
+            fraction,
+            "X",
+            "drop a mask whose box overlaps a better one's by more than X IoU",
+        ),
+        ("min_mask_area", count, "PX", "drop smaller masks"),
+    ]
+    for name, kind, metavar, text in flags:
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=defaults.get(name),
+            metavar=metavar,
+            help=f"{text} (default: {shown[name]:g})",
+        )
+
+
+def generator_options(args: argparse.Namespace) -> dict[str, float]:
+    return {
+        name: getattr(args, name) for name in GENERATOR_DEFAULTS if getattr(args, name) is not None
+    }
