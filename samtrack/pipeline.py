@@ -28,7 +28,7 @@ from .io.prompts import (
     load_prompts,
 )
 from .tracking.tracker import Tracker, TrackerConfig
-from .types import Frame, FrameResult, Prompt, Segmenter, describe
+from .types import Frame, FrameResult, Prompt, Segmenter, describe, prompt_list
 
 SourceLike = Union[str, os.PathLike, int, Iterable[Frame]]
 PromptsLike = Union[str, os.PathLike, Mapping[int, Sequence[Prompt]], Sequence[Prompt], None]
@@ -47,23 +47,6 @@ def tracker_config(config: TrackerConfig | None = None, **options: Any) -> Track
     return TrackerConfig(**{**{f.name: getattr(base, f.name) for f in fields(base)}, **options})
 
 
-def _prompt_list(value: Any, where: str) -> list[Prompt]:
-    """``value`` as a list of Prompts, or a SamtrackError naming the first that is not one."""
-    if isinstance(value, (Prompt, str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise SamtrackError(
-            f"{where} must be a list of samtrack.Prompt (e.g. [Prompt(box=[x1, y1, x2, y2])]), "
-            f"not {describe(value)}"
-        )
-    prompts = list(value)
-    for i, p in enumerate(prompts):
-        if not isinstance(p, Prompt):
-            raise SamtrackError(
-                f"{where}: item {i + 1} is {describe(p)}, not a samtrack.Prompt "
-                "(e.g. Prompt(box=[x1, y1, x2, y2]))"
-            )
-    return prompts
-
-
 def prompt_schedule(prompts: PromptsLike) -> tuple[PromptSchedule, list[Prompt]]:
     """Normalise prompts into (frame index -> prompts, prompts for the first frame seen):
     a prompts file or a mapping fills the first, a plain list of prompts the second.
@@ -76,9 +59,9 @@ def prompt_schedule(prompts: PromptsLike) -> tuple[PromptSchedule, list[Prompt]]
         schedule: PromptSchedule = {}
         for key, value in prompts.items():
             frame = frame_index(key, "prompts (a mapping frame index -> list of Prompt)")
-            schedule.setdefault(frame, []).extend(_prompt_list(value, f"prompts for frame {frame}"))
+            schedule.setdefault(frame, []).extend(prompt_list(value, f"prompts for frame {frame}"))
         return schedule, []
-    return {}, _prompt_list(prompts, "prompts")
+    return {}, prompt_list(prompts, "prompts")
 
 
 def _check_source(source: Any) -> None:

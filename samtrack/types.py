@@ -7,6 +7,7 @@ with x2 > x1 and y2 > y1; points are ``xy``. Point labels: 1 positive, 0 negativ
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -313,3 +314,20 @@ class Segmenter(Protocol):
         pred_iou_thresh: float = 0.88,
         stability_score_thresh: float = 0.95,
     ) -> Masks: ...
+
+
+def prompt_list(value: Any, where: str) -> list[Prompt]:
+    """``value`` as a list of Prompts, or a InputError naming the first that is not one."""
+    if isinstance(value, (Prompt, str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InputError(
+            f"{where} must be a list of samtrack.Prompt (e.g. [Prompt(box=[x1, y1, x2, y2])]), "
+            f"not {describe(value)}"
+        )
+    prompts = list(value)
+    for i, p in enumerate(prompts):
+        if not isinstance(p, Prompt):
+            raise InputError(
+                f"{where}: item {i + 1} is {describe(p)}, not a samtrack.Prompt "
+                "(e.g. Prompt(box=[x1, y1, x2, y2]))"
+            )
+    return prompts

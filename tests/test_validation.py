@@ -293,10 +293,10 @@ def test_tracker_update_checks_what_it_is_given():
     with pytest.raises(SamtrackError, match=r"frame 0 is empty \(0x0 pixels\)"):
         tracker.update(frame)
     for prompts, message in [
-        ({"box": [1, 2, 3, 4]}, "prompts must be a list of samtrack.Prompt, not {'box'"),
-        ((10, 20, 30, 40), "prompt 1 for frame 0 is 10, not a samtrack.Prompt"),
-        ("box", "prompts must be a list of samtrack.Prompt, not 'box'"),
-        (Prompt(box=[1, 2, 3, 4]), "prompts must be a list of samtrack.Prompt"),
+        ({"box": [1, 2, 3, 4]}, "prompts for frame 0 must be a list of samtrack.Prompt .*, not {.box."),
+        ((10, 20, 30, 40), "prompts for frame 0: item 1 is 10, not a samtrack.Prompt"),
+        ("box", "prompts for frame 0 must be a list of samtrack.Prompt .*, not 'box'"),
+        (Prompt(box=[1, 2, 3, 4]), "prompts for frame 0 must be a list of samtrack.Prompt"),
         (
             [Prompt(box=[30, 10, 20, 40])],
             "prompt 1 for frame 0: box 30,10,20,40 needs x2 > x1 and y2 > y1",

@@ -10,7 +10,7 @@ with its background model (``discovery``) and the appearance search (``search``)
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from ..types import (
     as_boxes,
     check_image,
     describe,
+    prompt_list,
 )
 from .association import associate, distinct
 from .config import TrackerConfig
@@ -130,17 +131,8 @@ class Tracker:
                 f"frame {frame.index} is {frame.size[1]}x{frame.size[0]} but the tracks were "
                 f"made on {size[1]}x{size[0]} frames: use one Tracker per video"
             )
-        if isinstance(prompts, (Prompt, str, bytes, Mapping)) or not isinstance(prompts, Iterable):
-            raise SamtrackError(
-                f"prompts must be a list of samtrack.Prompt, not {describe(prompts)}"
-            )
-        prompts = list(prompts)
+        prompts = prompt_list(prompts, f"prompts for frame {frame.index}")
         for i, p in enumerate(prompts):
-            if not isinstance(p, Prompt):
-                raise SamtrackError(
-                    f"prompt {i + 1} for frame {frame.index} is {describe(p)}, not a "
-                    "samtrack.Prompt (e.g. Prompt(box=[x1, y1, x2, y2]))"
-                )
             if p.box is not None and (p.box[2] <= p.box[0] or p.box[3] <= p.box[1]):
                 box = ",".join(f"{v:g}" for v in p.box)
                 raise SamtrackError(
