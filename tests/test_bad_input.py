@@ -73,10 +73,20 @@ BAD_INPUT = [
     ("segment {img} --box 1,1,5,5 --checkpoint {missing} --out {mask}", "checkpoint not found"),
     ("segment {img} --box 1,1,5,5 --checkpoint {garbage} --out {mask}", "checkpoint"),
     ("segment {img} --box 1,1,5,5 --model nano --checkpoint {garbage} --out {mask}", "not allowed with"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:empty} --out {mask}", "is empty (0 bytes)"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:html} --out {mask}", "an HTML or XML page"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:plain_pickle} --out {mask}", "a plain Python pickle"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:truncated} --out {mask}", "is truncated"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:not_a_state_dict} --out {mask}", "it holds a list"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:unsafe_checkpoint} --out {mask}", "holds more than weights"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:nan} --out {mask}", "has non-finite weights"),
+    ("segment {img} --box 1,1,5,5 --checkpoint {ckpt:huge_config} --out {mask}", "has an implausible config"),
+    ("track {video} --checkpoint {ckpt:empty} --out {out}", "is empty (0 bytes)"),
+    ("SAMTRACK_HOME={a_file} segment {img} --box 1,1,5,5 --out {mask}", "SAMTRACK_HOME is a file, not a folder"),
     ("segment {img} --box 1,1,5,5 --device tpu --model nano --out {mask}", "unknown device 'tpu'"),
     ("segment {img} --box 1,1,5,5 --dtype float8 --out {mask}", "invalid choice: 'float8'"),
-    ("segment {img} --box 1,1,5,5 --out {mask}", "--model nano works offline"),
-    ("track {video} --box 1,1,9,9 --out {out}", "--model nano works offline"),
+    ("segment {img} --box 1,1,5,5 --out {mask}", "try samtrack offline with the bundled model: --model nano"),
+    ("track {video} --box 1,1,9,9 --out {out}", "try samtrack offline with the bundled model: --model nano"),
     # --- track: the input
     ("track {missing} --out {out}", "no such file or folder"),
     ("track {garbage} --out {out}", "Invalid data found"),
@@ -225,6 +235,28 @@ def _results(path: Path, height: int, width: int) -> None:
                                    boxes=mask_to_box_xyxy(masks), scores=np.ones(1, np.float32)))
 
 
+def _checkpoints(folder: Path, template: str) -> dict[str, Path]:
+    """The checkpoint files a row names ({ckpt:NAME}), made by tests/test_registry's writers."""
+    import test_registry as made
+
+    writers = {
+        "empty": made._write_empty,
+        "html": made._write_html,
+        "plain_pickle": made._write_plain_pickle,
+        "truncated": made._write_truncated,
+        "not_a_state_dict": made._write_not_a_state_dict,
+        "unsafe_checkpoint": made._write_unsafe_checkpoint,
+        "nan": made._write_nan,
+        "huge_config": lambda path: made._with_config(path, embed_dim=10**9),
+    }
+    found = {}
+    for name, write in writers.items():
+        if "{ckpt:" + name + "}" in template:
+            found["ckpt:" + name] = folder / f"{name}.pt"
+            write(found["ckpt:" + name])
+    return found
+
+
 def _argv(template: str, paths: dict[str, Path]) -> list[str]:
     for name, path in sorted(paths.items(), key=lambda kv: -len(kv[0])):
         template = template.replace("{" + name + "}", str(path))
@@ -234,10 +266,18 @@ def _argv(template: str, paths: dict[str, Path]) -> list[str]:
 
 @pytest.mark.parametrize("args, message", BAD_INPUT, ids=[a or "(nothing)" for a, _ in BAD_INPUT])
 def test_bad_input_is_one_line_exit_2_and_nothing_written(
-    args: str, message: str, world, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+    args: str,
+    message: str,
+    world,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root, paths = world
-    argv = _argv(args, paths) + (["--quiet"] if args.startswith("track") else [])
+    paths = {**paths, **_checkpoints(paths["inputs"], args)}
+    argv = _argv(args, paths)
+    if argv and argv[0].startswith("SAMTRACK_HOME="):
+        monkeypatch.setenv("SAMTRACK_HOME", argv.pop(0).partition("=")[2])
+    argv += ["--quiet"] if argv and argv[0] == "track" else []
     before = _tree(root)
     lock = None
     if "{locked}" in args:  # another run holds that folder

@@ -113,3 +113,79 @@ def test_wrong_mask_logit_size(predictor, image):
 def test_non_rgb_image_rejected(predictor):
     with pytest.raises(ValueError, match="RGB uint8"):
         predictor.embed(np.zeros((10, 10), dtype=np.uint8))
+
+
+# --------------------------------------------------------------------------- many prompts
+
+
+@pytest.fixture(scope="module")
+def nano():
+    from samtrack.models.registry import load_predictor
+
+    return load_predictor("nano", device="cpu", progress=False)
+
+
+def many_prompts(n, height, width, logit_size, seed=0):
+    """Boxes, points (1-3, mixed labels), box + point, mask logits, box + mask logits."""
+    rng = np.random.default_rng(seed)
+    prompts = []
+    for i in range(n):
+        x, y = rng.uniform(0, width - 50), rng.uniform(0, height - 40)
+        box = [x, y, x + rng.uniform(10, 50), y + rng.uniform(10, 40)]
+        logits = rng.standard_normal((logit_size, logit_size)).astype(np.float32)
+        k = 1 + i % 3
+        prompts.append([
+            Prompt(box=box, track_id=i),
+            Prompt(points=rng.uniform(0, min(height, width), (k, 2)), labels=[1, 0, 1][:k]),
+            Prompt(box=box, points=[[x + 5, y + 5]]),
+            Prompt(mask_logits=logits),
+            Prompt(box=box, mask_logits=logits, track_id=i),
+        ][i % 5])
+    return prompts
+
+
+@pytest.mark.parametrize("multimask", [False, True])
+def test_chunked_decoding_equals_one_decoder_call(nano, multimask):
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 255, (120, 200, 3), dtype=np.uint8)
+    prompts = many_prompts(150, 120, 200, nano.logit_size)
+    emb = nano.embed(image)
+    default = nano.prompt_chunk
+    nano.prompt_chunk = len(prompts)
+    whole = nano.segment(emb, prompts, multimask=multimask)
+    calls = []
+    decode = nano.decode
+    nano.prompt_chunk = 16
+    nano.decode = lambda *args, **kwargs: calls.append(len(args[1])) or decode(*args, **kwargs)
+    try:
+        chunked = nano.segment(emb, prompts, multimask=multimask)
+    finally:
+        del nano.decode
+        nano.prompt_chunk = default
+
+    assert sum(calls) == 150 and max(calls) <= 16 and min(calls) >= 15  # 10 equal chunks
+    assert len(chunked) == len(whole) == 150 * (3 if multimask else 1)
+    np.testing.assert_array_equal(chunked.prompt_index, whole.prompt_index)
+    np.testing.assert_array_equal(chunked.track_id, whole.track_id)
+    # The same up to float rounding (the matrix products of a smaller batch may round
+    # differently): 1e-6 of the logits' scale, 1e-6 on the predicted IoU.
+    scale = float(np.abs(whole.logits).max())
+    np.testing.assert_allclose(chunked.logits, whole.logits, rtol=0, atol=1e-6 * scale)
+    np.testing.assert_allclose(chunked.scores, whole.scores, rtol=0, atol=1e-6)
+    assert chunked.masks.dtype == bool and chunked.masks.shape == whole.masks.shape
+    assert (chunked.masks != whole.masks).mean() < 1e-6
+    same = (chunked.masks == whole.masks).all(axis=(1, 2))
+    np.testing.assert_array_equal(chunked.boxes[same], whole.boxes[same])
+
+
+def test_the_default_chunk_bounds_the_decoders_memory(nano):
+    from samtrack.models.build import PRESETS
+    from samtrack.models.predictor import default_prompt_chunk
+
+    assert nano.prompt_chunk == default_prompt_chunk(nano.model, torch.device("cpu")) == 21
+    with torch.device("meta"):
+        sam = build_sam(PRESETS["sam_vit_b"])
+    assert default_prompt_chunk(sam, torch.device("cpu")) == 2
+    assert default_prompt_chunk(sam, torch.device("cuda")) == 64
+    with pytest.raises(ValueError, match="at least 1"):
+        Predictor(build_sam(SMALL), device="cpu", prompt_chunk=0)

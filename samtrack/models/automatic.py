@@ -57,8 +57,9 @@ class AutomaticMaskGenerator:
         self.predictor = predictor
         self.config = config or GeneratorConfig()
 
-    def generate(self, embedding: Embedding) -> Masks:
-        """Every object found in the frame, best predicted IoU first."""
+    def generate(self, embedding: Embedding, points: np.ndarray | None = None) -> Masks:
+        """Every object found in the frame, best predicted IoU first; ``points`` (N x 2 xy
+        pixels) prompt instead of the n x n grid (e.g. only where something may be new)."""
         cfg = self.config
         h, w = embedding.original_size
         size = self.predictor.logit_size
@@ -66,7 +67,9 @@ class AutomaticMaskGenerator:
         img = self.predictor.model.img_size
         valid_h = max(1, round(embedding.input_size[0] * size / img))
         valid_w = max(1, round(embedding.input_size[1] * size / img))
-        points = point_grid(cfg.points_per_side, h, w)
+        if points is None:
+            points = point_grid(cfg.points_per_side, h, w)
+        points = np.asarray(points, dtype=np.float32).reshape(-1, 2)
         kept_logits, kept_scores, kept_boxes = [], [], []
         for start in range(0, len(points), cfg.points_per_batch):
             batch = points[start : start + cfg.points_per_batch]

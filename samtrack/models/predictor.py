@@ -1,13 +1,15 @@
-"""Embed a frame once, then decode any batch of prompts in one forward pass.
+"""Embed a frame once, then decode any number of prompts in bounded batches.
 
 :class:`Predictor` is samtrack's :class:`~samtrack.types.Segmenter` for SAM models:
 ``embed(image) -> Embedding`` runs the image encoder; ``segment(embedding, prompts)``
-decodes boxes, points and mask logits (mixed freely) in a single decoder call;
-``segment_everything(embedding)`` runs the automatic mask generator.
+decodes boxes, points and mask logits (mixed freely), ``prompt_chunk`` prompts per
+decoder call, so that its working memory does not grow with the number of prompts (only
+the results do); ``segment_everything(embedding)`` runs the automatic mask generator.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +35,12 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device("cpu")
 
 
+def _point_slots(prompt: Prompt) -> int:
+    """Point tokens of a prompt: its points, plus a pad point when it has points but no box."""
+    k = 0 if prompt.points is None else len(prompt.points)
+    return k + (1 if k and prompt.box is None else 0)
+
+
 @dataclass
 class Embedding:
     """The image encoder's output for one frame.
@@ -46,10 +54,37 @@ class Embedding:
     input_size: tuple[int, int]
 
 
+# Working memory of the mask decoder per prompt, in bytes per element of the image
+# embedding (E x E x C): about eight float32 copies of the image tokens. Measured on the
+# CPU: 2.9-3.8 MiB per prompt for nano (estimate 3 MiB), 20-28 MiB for the official SAM
+# decoder (estimate 32 MiB).
+_DECODER_BYTES = 32
+# The decoder's working-memory budget per call. On the CPU (2-core AMD EPYC, 32 MiB L3;
+# benchmarks/memory/many_prompts.py for the peak), larger batches are not faster: nano
+# decodes 2.5-3.7 ms per prompt from 4 to 64 prompts per call, the SAM decoder 34 ms per
+# prompt with 2 per call and 70-82 ms with 16-64 (its working set no longer fits the
+# cache). An accelerator gets a larger budget: there, each call costs a launch overhead.
+_CPU_BUDGET = 64 << 20
+_ACCELERATOR_BUDGET = 2 << 30
+MAX_PROMPT_CHUNK = 64
+
+
+def default_prompt_chunk(model: Sam, device: torch.device) -> int:
+    """Prompts per decoder call that keep its working memory within budget (1..64):
+    21 for nano and 2 for SAM on the CPU, 64 for both on an accelerator."""
+    (eh, ew), c = model.prompt_encoder.image_embedding_size, model.prompt_encoder.embed_dim
+    budget = _CPU_BUDGET if device.type == "cpu" else _ACCELERATOR_BUDGET
+    return max(1, min(MAX_PROMPT_CHUNK, budget // (_DECODER_BYTES * eh * ew * c)))
+
+
 class Predictor:
     """SAM inference on frames: RGB uint8 H x W x 3 in, :class:`Masks` at frame size out.
 
     ``dtype`` applies to the image encoder (autocast); the decoder runs in float32.
+    ``prompt_chunk``: prompts per decoder call in :meth:`segment` (default: as many as
+    fit the decoder's memory budget, :func:`default_prompt_chunk`); ``mask_chunk``: masks
+    upsampled to frame size at a time. Neither changes any result beyond float rounding,
+    only the peak memory and the speed.
     """
 
     def __init__(
@@ -58,13 +93,17 @@ class Predictor:
         device: str | torch.device = "auto",
         dtype: str = "float32",
         mask_chunk: int = 16,
+        prompt_chunk: int | None = None,
     ) -> None:
         if dtype not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(DTYPES)}")
+        if mask_chunk < 1 or (prompt_chunk is not None and prompt_chunk < 1):
+            raise ValueError("mask_chunk and prompt_chunk must be at least 1")
         self.device = pick_device(device)
         self.dtype = DTYPES[dtype]
         self.model = model.to(self.device).eval()
         self.mask_chunk = mask_chunk
+        self.prompt_chunk = prompt_chunk or default_prompt_chunk(self.model, self.device)
 
     @property
     def logit_size(self) -> int:
@@ -106,22 +145,37 @@ class Predictor:
         (h, w), (ih, iw) = embedding.original_size, embedding.input_size
         return np.array([iw / w, ih / h], dtype=np.float32)
 
+    @staticmethod
+    def token_layout(prompts: Sequence[Prompt]) -> tuple[int, bool]:
+        """(point token slots, whether there are box tokens) that fit every prompt.
+
+        A prompt with points but no box gets a pad point, as in the official release.
+        """
+        return max(map(_point_slots, prompts), default=0), any(p.box is not None for p in prompts)
+
     def encode_prompts(
-        self, embedding: Embedding, prompts: Sequence[Prompt]
+        self,
+        embedding: Embedding,
+        prompts: Sequence[Prompt],
+        layout: tuple[int, bool] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Sparse tokens B x T x C, their mask B x T (False = batch padding), dense B x C x E x E.
 
         Each prompt gets exactly the tokens it would get alone in the official release
         (points, a pad point when it has points but no box, two box corners); shorter
         prompts are padded with masked tokens, so batching does not change any result.
+        ``layout``: the :meth:`token_layout` to use (default: the one of ``prompts``), so
+        that every batch of a longer list gets the same token layout.
         """
         pe = self.model.prompt_encoder
         dev = self.device
         b = len(prompts)
         scale = self._scale(embedding)
+        t_points, any_box = layout if layout is not None else self.token_layout(prompts)
         n_points = [0 if p.points is None else len(p.points) for p in prompts]
-        n_slots = [k + (1 if k and p.box is None else 0) for k, p in zip(n_points, prompts)]
-        t_points = max(n_slots)
+        n_slots = [_point_slots(p) for p in prompts]
+        if max(n_slots) > t_points or (not any_box and any(p.box is not None for p in prompts)):
+            raise ValueError("the token layout does not fit these prompts")
         coords = np.zeros((b, t_points, 2), dtype=np.float32)
         labels = np.full((b, t_points), PAD, dtype=np.int64)
         used = np.zeros((b, t_points), dtype=bool)
@@ -132,8 +186,8 @@ class Predictor:
             used[i, : n_slots[i]] = True
         parts = [pe.embed_points(torch.from_numpy(coords).to(dev), torch.from_numpy(labels).to(dev))]
         masks = [torch.from_numpy(used).to(dev)]
-        has_box = np.array([p.box is not None for p in prompts])
-        if has_box.any():
+        if any_box:
+            has_box = np.array([p.box is not None for p in prompts])
             boxes = np.zeros((b, 4), dtype=np.float32)
             for i, p in enumerate(prompts):
                 if p.box is not None:
@@ -155,10 +209,17 @@ class Predictor:
 
     @torch.inference_mode()
     def decode(
-        self, embedding: Embedding, prompts: Sequence[Prompt], multimask: bool = False
+        self,
+        embedding: Embedding,
+        prompts: Sequence[Prompt],
+        multimask: bool = False,
+        layout: tuple[int, bool] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Low-res logits B x M x L x L and predicted IoU B x M for B prompts, one decoder call."""
-        sparse, token_mask, dense = self.encode_prompts(embedding, prompts)
+        """Low-res logits B x M x L x L and predicted IoU B x M for B prompts, one decoder call.
+
+        Its memory grows with B (a few MB per prompt): :meth:`segment` calls it in chunks.
+        """
+        sparse, token_mask, dense = self.encode_prompts(embedding, prompts, layout)
         return self.model.mask_decoder(
             image_embeddings=embedding.features,
             image_pe=self.model.prompt_encoder.get_dense_pe(),
@@ -169,42 +230,75 @@ class Predictor:
         )
 
     @torch.inference_mode()
-    def upscale(self, embedding: Embedding, low_res: torch.Tensor) -> np.ndarray:
-        """Boolean masks N x H x W at frame size from low-res logits N x L x L (in chunks)."""
+    def upscale(
+        self, embedding: Embedding, low_res: torch.Tensor, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Boolean masks N x H x W at frame size from low-res logits N x L x L (in chunks).
+
+        ``out``: an N x H x W bool array to fill (default: a new one); it is returned.
+        """
         h, w = embedding.original_size
-        out = np.zeros((len(low_res), h, w), dtype=bool)
+        if out is None:
+            out = np.empty((len(low_res), h, w), dtype=bool)
         for start in range(0, len(low_res), self.mask_chunk):
             chunk = low_res[start : start + self.mask_chunk, None]
             logits = self.model.postprocess_masks(chunk, embedding.input_size, embedding.original_size)
             out[start : start + len(chunk)] = (logits[:, 0] > self.model.mask_threshold).cpu().numpy()
         return out
 
+    @torch.inference_mode()
     def segment(
         self, embedding: Embedding, prompts: Sequence[Prompt], multimask: bool = False
     ) -> Masks:
         """Masks for each prompt (three candidates each with ``multimask``), in prompt order.
 
         ``prompt_index`` and ``track_id`` of the result trace every mask to its prompt.
+        Prompts are decoded at most ``prompt_chunk`` at a time, all with one token layout,
+        so the result is the one of a single decoder call (up to float rounding), while
+        the float logits at frame size and the decoder's intermediates exist for one chunk
+        only: the peak memory is the result (N x H x W bool masks, N x L x L logits) plus
+        a constant.
         """
+        h, w = embedding.original_size
         if not prompts:
-            return Masks.empty(*embedding.original_size, logit_size=self.logit_size)
-        low_res, iou = self.decode(embedding, prompts, multimask)
-        b, m = iou.shape
-        low_res = low_res.reshape(b * m, *low_res.shape[-2:])
-        masks = self.upscale(embedding, low_res)
+            return Masks.empty(h, w, logit_size=self.logit_size)
+        b, size = len(prompts), self.logit_size
+        m = self.model.mask_decoder.num_mask_tokens - 1 if multimask else 1
+        masks = np.empty((b * m, h, w), dtype=bool)
+        logits = np.empty((b * m, size, size), dtype=np.float32)
+        scores = np.empty(b * m, dtype=np.float32)
+        boxes = np.empty((b * m, 4), dtype=np.float32)
+        layout = self.token_layout(prompts)
+        # Chunks of equal size (within one): no small last chunk, whose matrix products
+        # could round differently from the others'.
+        n_chunks = -(-b // self.prompt_chunk)
+        bounds = [b * i // n_chunks for i in range(n_chunks + 1)]
+        for start, stop in itertools.pairwise(bounds):
+            part = prompts[start:stop]
+            low_res, iou = self.decode(embedding, part, multimask, layout)
+            low_res = low_res.reshape(len(part) * m, size, size)
+            rows = slice(start * m, (start + len(part)) * m)
+            self.upscale(embedding, low_res, out=masks[rows])
+            boxes[rows] = mask_to_box_xyxy(masks[rows])
+            logits[rows] = low_res.float().cpu().numpy()
+            scores[rows] = iou.reshape(-1).float().cpu().numpy()
         prompt_index = np.repeat(np.arange(b), m)
         track_ids = np.array([-1 if p.track_id is None else p.track_id for p in prompts])
         return Masks(
             masks=masks,
-            boxes=mask_to_box_xyxy(masks),
-            scores=iou.reshape(-1).float().cpu().numpy(),
-            logits=low_res.float().cpu().numpy(),
+            boxes=boxes,
+            scores=scores,
+            logits=logits,
             prompt_index=prompt_index,
             track_id=track_ids[prompt_index],
         )
 
-    def segment_everything(self, embedding: Embedding, **options: object) -> Masks:
-        """All objects of the frame: see :class:`~samtrack.models.automatic.AutomaticMaskGenerator`."""
+    def segment_everything(
+        self, embedding: Embedding, points: np.ndarray | None = None, **options: object
+    ) -> Masks:
+        """All objects of the frame, or those at ``points`` (N x 2 xy pixels) instead of
+        the grid: see :class:`~samtrack.models.automatic.AutomaticMaskGenerator`."""
         from .automatic import AutomaticMaskGenerator, GeneratorConfig
 
-        return AutomaticMaskGenerator(self, GeneratorConfig(**options)).generate(embedding)  # type: ignore[arg-type]
+        generator = AutomaticMaskGenerator(self, GeneratorConfig(**options))  # type: ignore[arg-type]
+        return generator.generate(embedding, points)

@@ -3,14 +3,19 @@ how they are fetched, verified and cached, and how a checkpoint file becomes a :
 
 Weights are downloaded once into :func:`cache_dir` (``$SAMTRACK_HOME`` or
 ``~/.cache/samtrack``): streamed into a temporary file in that folder, checked against the
-pinned SHA-256, then moved into place with ``os.replace``, so a cached file is always
-whole. A verified file gets a marker (``<file>.sha256``: hash, size, mtime) so that it is
-hashed only once; a file put there by hand is hashed on first use.
+pinned SHA-256, then renamed into place (:func:`samtrack.io.atomic.atomic_path`), so a
+cached file is always whole. A verified file gets a marker (``<file>.sha256``: hash, size,
+mtime) so that it is hashed only once; a file put there by hand is hashed on first use.
 
 A checkpoint is read with ``torch.load(map_location="cpu", weights_only=True)`` and is
 either a plain state dict (the official releases; the architecture is read off the key
 names and tensor shapes) or a dict ``{"config": SamConfig.to_dict(), "state_dict": ...}``
 (samtrack's own format, used by the bundled ``nano``). Weights load with ``strict=True``.
+Unless the file matched a pinned SHA-256, its weights must be finite and a config stored
+in it must describe them (:func:`check_config`: bounded numbers, then the names and shapes
+of a model built on the ``meta`` device) before anything is built; a file that is not a
+checkpoint, or is empty or truncated, is named as such. Every failure is a one-line
+:class:`SamtrackError`.
 """
 
 from __future__ import annotations
@@ -20,10 +25,9 @@ import hashlib
 import math
 import os
 import re
-import tempfile
 import urllib.request
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,6 +46,7 @@ __all__ = [
     "REGISTRY",
     "ModelInfo",
     "cache_dir",
+    "check_config",
     "download",
     "fetch",
     "infer_config",
@@ -150,9 +155,27 @@ REGISTRY: dict[str, ModelInfo] = {
 
 
 def cache_dir() -> Path:
-    """Where downloaded weights live: ``$SAMTRACK_HOME`` or ``~/.cache/samtrack``."""
+    """Where downloaded weights live: ``$SAMTRACK_HOME`` or ``~/.cache/samtrack``.
+
+    The folder need not exist yet, but it must be able to: a file at that path (or at
+    one of its parents) is a :class:`SamtrackError`.
+    """
     home = os.environ.get("SAMTRACK_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".cache" / "samtrack"
+    default = Path.home() / ".cache" / "samtrack"
+    path = Path(home).expanduser() if home else default
+    blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        if not home:
+            raise SamtrackError(
+                f"the weights cache {path} cannot be created: {blocker} is a file, not a "
+                "folder; move that file away or set SAMTRACK_HOME to a folder"
+            )
+        what = "SAMTRACK_HOME is" if blocker == path else f"SAMTRACK_HOME ({path}) is inside"
+        raise SamtrackError(
+            f"{what} a file, not a folder: {blocker}; set SAMTRACK_HOME to a folder for "
+            f"downloaded weights (created if missing), or unset it to use {default}"
+        )
+    return path
 
 
 def get_info(name: str) -> ModelInfo:
@@ -189,36 +212,18 @@ def _stamp(path: Path, sha256: str) -> str:
 
 def _write_marker(path: Path, sha256: str) -> None:
     """Remember that ``path`` was verified (best effort: a read-only cache just re-hashes)."""
+    from ..io import atomic
+
     try:
-        _atomic_write_text(_marker(path), _stamp(path, sha256))
+        atomic.write_text(_marker(path), _stamp(path, sha256))
     except OSError:
         pass
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _one_line(error: BaseException | str, limit: int = 200) -> str:
     text = str(error).strip().splitlines()
     line = text[0].strip() if text else type(error).__name__
     return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def _load_error(error: BaseException) -> str:
-    """The useful line of a ``torch.load`` error (its weights-only refusals are long)."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    found = re.search(r"WeightsUnpickler error: (.*?)(?:\. |\n|$)", text)
-    if found:
-        return f"it holds more than weights ({found.group(1)}); samtrack loads weights only"
-    return _one_line(text)
 
 
 def sha256_file(path: Path, progress: bool = False) -> str:
@@ -277,12 +282,11 @@ def download(url: str, dest: Path, sha256: str | None = None, progress: bool = T
     """
     from tqdm.auto import tqdm
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+    from ..io import atomic
+
+    digest = hashlib.sha256()
+    with atomic.atomic_path(dest) as tmp:
+        with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(
                 total=total,
@@ -302,11 +306,6 @@ def download(url: str, dest: Path, sha256: str | None = None, progress: bool = T
                 f"the download of {dest.name} from {url} has SHA-256 {got}, expected {sha256}; "
                 "nothing was saved"
             )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return got
 
 
@@ -337,7 +336,8 @@ def fetch(name: str, progress: bool = True) -> Path:
     except (OSError, ValueError) as e:  # URLError, HTTPError, timeouts, a bad address
         raise SamtrackError(
             f"cannot download {info.filename} from {info.url} ({_one_line(e)}); "
-            f"download it yourself and put it at {path}"
+            f"download it yourself and put it at {path}, or try samtrack offline with the "
+            "bundled model: --model nano (model='nano' in Python)"
         ) from None
     _write_marker(path, digest)
     return path
@@ -346,10 +346,132 @@ def fetch(name: str, progress: bool = True) -> Path:
 # --------------------------------------------------------------------------- checkpoints
 
 
+# The start of every file written by ``torch.save``: a zip archive (the format since
+# torch 1.6), or, in the legacy format, a pickle of this magic number.
+_ZIP_MAGIC = b"PK\x03\x04"
+_LEGACY_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+_AGAIN = "download or save it again"
+_TORCH_FILE = "give a .pt or .pth file written by torch.save, such as a SAM or MobileSAM release"
+
+
+def _what_it_is(head: bytes) -> str:
+    """What a file that is no PyTorch checkpoint looks like, from its first bytes."""
+    text = head.lstrip()[:64].lower()
+    if head.startswith(b"\x80") and len(head) > 1 and 2 <= head[1] <= 5:
+        return "a plain Python pickle, not written by torch.save"
+    if text.startswith(b"<"):
+        return "an HTML or XML page, perhaps saved by a failed download"
+    if text.startswith(b"version https://git-lfs"):
+        return "a Git LFS pointer, not the file itself: fetch it with git lfs pull"
+    if len(head) >= 10 and head[8:10] == b'{"':
+        return "a safetensors file"
+    if head.startswith((b"PK\x05\x06", b"PK\x07\x08")):
+        return "an empty or split zip archive"
+    return f"neither a zip archive nor a pickle; it starts with {head[:8].hex(' ')}"
+
+
+def _unreadable(path: Path, error: BaseException) -> SamtrackError:
+    """An accurate one-line error for a file that ``torch.load`` refused."""
+    import zipfile
+
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError as e:
+        return SamtrackError(f"cannot read checkpoint {path}: {e.strerror or _one_line(e)}")
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    if size == 0:
+        return SamtrackError(f"{path} is empty (0 bytes): it holds no weights; {_AGAIN}")
+    if head.startswith(_ZIP_MAGIC):
+        if not zipfile.is_zipfile(path):
+            return SamtrackError(
+                f"{path} is truncated: a PyTorch checkpoint cut off at {size} bytes (its zip "
+                f"archive has no end); {_AGAIN}"
+            )
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+                if not any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+                    more = ", ..." if len(names) > 3 else ""
+                    return SamtrackError(
+                        f"{path} is not a PyTorch checkpoint (a zip archive without data.pkl, "
+                        f"holding {', '.join(names[:3]) or 'nothing'}{more}); {_TORCH_FILE}"
+                    )
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            return SamtrackError(
+                f"{path} is corrupt: a damaged zip archive ({_one_line(e)}); {_AGAIN}"
+            )
+        if bad is not None:
+            return SamtrackError(f"{path} is corrupt: {bad} in it fails its CRC check; {_AGAIN}")
+    elif _LEGACY_MAGIC not in head:
+        return SamtrackError(
+            f"{path} is not a PyTorch checkpoint ({_what_it_is(head)}); {_TORCH_FILE}"
+        )
+    elif isinstance(error, EOFError) or re.search(
+        r"unexpected EOF|ran out of input", text, re.IGNORECASE
+    ):
+        return SamtrackError(
+            f"{path} is truncated: a PyTorch checkpoint (legacy format) that ends early at "
+            f"{size} bytes; {_AGAIN}"
+        )
+    found = re.search(r"WeightsUnpickler error:\s*(.*?)(?:\. |\n|$)", text)
+    if found and found.group(1).startswith("Unsupported global"):
+        return SamtrackError(
+            f"{path} holds more than weights ({found.group(1)}); samtrack loads weights only "
+            "(torch.load with weights_only=True): save the model's state_dict() instead"
+        )
+    if found:
+        return SamtrackError(
+            f"{path} is corrupt: its pickled data does not parse ({found.group(1)}); {_AGAIN}"
+        )
+    return SamtrackError(f"cannot read checkpoint {path}: {_one_line(text)}")
+
+
+def _kind(obj: object) -> str:
+    """'a list', 'an int', 'a Tensor', ... for messages."""
+    name = type(obj).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _not_a_state_dict(state: object, stored: bool) -> str | None:
+    """Why ``state`` is not a state dict (names to tensors), or None when it is one."""
+    import torch
+
+    what = "its 'state_dict' is" if stored else "it holds"
+    if not isinstance(state, Mapping):
+        return f"{what} {_kind(state)}"
+    if not state:
+        return f"{what} an empty dict"
+    for key, value in state.items():
+        if not isinstance(key, str):
+            return f"{what} a dict with a key {key!r} that is not a tensor name"
+        if not isinstance(value, torch.Tensor):
+            return f"{what} a dict whose {key!r} is {_kind(value)}, not a tensor"
+    return None
+
+
+def _first_non_finite(state: Mapping[str, torch.Tensor]) -> tuple[str, int] | None:
+    """The first tensor holding NaN or inf and how many it holds, or None."""
+    import torch
+
+    for key, value in state.items():
+        if value.is_floating_point() or value.is_complex():
+            finite = torch.isfinite(value)
+            if not finite.all():
+                return key, int(finite.numel() - finite.sum())
+    return None
+
+
 def read_checkpoint(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str], check_finite: bool = True
 ) -> tuple[SamConfig | None, dict[str, torch.Tensor]]:
-    """The config (None for a plain state dict) and state dict stored in a checkpoint file."""
+    """The config (None for a plain state dict) and state dict stored in a checkpoint file.
+
+    check_finite: refuse weights with NaN or inf (one pass over every tensor; skipped for
+    files verified against a pinned SHA-256).
+    """
     import torch
 
     from .build import SamConfig
@@ -365,19 +487,25 @@ def read_checkpoint(
             warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.")
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 (torch raises many kinds for a bad file)
-        raise SamtrackError(f"cannot read checkpoint {path}: {_load_error(e)}") from None
+        raise _unreadable(path, e) from None
     config_data = None
     state = obj
-    if isinstance(obj, Mapping) and "state_dict" in obj:
+    stored = isinstance(obj, Mapping) and "state_dict" in obj
+    if stored:
         state, config_data = obj["state_dict"], obj.get("config")
-    if not (
-        isinstance(state, Mapping)
-        and state
-        and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items())
-    ):
+    why = _not_a_state_dict(state, stored)
+    if why is not None:
         raise SamtrackError(
-            f"{path} is not a SAM checkpoint: expected a state dict of tensors, "
-            "or a dict with 'config' and 'state_dict'"
+            f"{path} is not a SAM checkpoint: {why}; expected a state dict (tensor names to "
+            "tensors) or a dict with 'config' and 'state_dict'"
+        )
+    bad = _first_non_finite(state) if check_finite else None
+    if bad is not None:
+        key, count = bad
+        raise SamtrackError(
+            f"{path} has non-finite weights: {key} holds {count} NaN or inf of "
+            f"{state[key].numel()} values; the file is corrupt or from a diverged training "
+            "run: use another checkpoint"
         )
     config = None
     if config_data is not None:
@@ -524,25 +652,127 @@ def _mismatch(expected: Mapping[str, Any], state: Mapping[str, Any]) -> str:
     shapes = [k for k in expected if k in state and expected[k].shape != state[k].shape]
     parts = [
         f"{len(keys)} {what} (first: {keys[0]})"
-        for keys, what in (
-            (missing, "missing"),
-            (unexpected, "unexpected"),
-            (shapes, "with other shapes"),
-        )
+        for keys, what in ((missing, "missing"), (unexpected, "unexpected"))
         if keys
     ]
+    if shapes:
+        first = shapes[0]
+        want, got = (
+            " x ".join(map(str, t.shape)) or "scalar" for t in (expected[first], state[first])
+        )
+        parts.append(
+            f"{len(shapes)} with other shapes (first: {first}, {want} in the architecture, "
+            f"{got} in the file)"
+        )
     return "; ".join(parts) or "the weights do not load"
 
 
-def build_from_checkpoint(path: str | os.PathLike[str], config: SamConfig | None = None) -> Sam:
+# Bounds of a config's numbers, checked before anything is built: far above every SAM
+# release (ViT-H: 1280 wide, 32 blocks, 1024 px; MobileSAM: 1000 classes).
+_MAX_INT = 1 << 16
+_MAX_IMG_SIZE = 8192
+_MAX_RATIO = 64.0
+_MAX_LIST = 64
+# Config entries that count modules: each module has weights, so none can exceed the
+# number of tensors in the file.
+_COUNTS = ("depth", "depths", "decoder_depth", "iou_head_depth", "num_multimask_outputs")
+# Values a model may hold beyond its weights (buffers such as attention-bias indices).
+_MAX_EXTRA_VALUES = 1 << 24
+
+
+def _config_numbers(data: Any, name: str) -> Iterator[tuple[str, Any]]:
+    """(dotted name, value) of every number in a config, lists and dicts unrolled."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from _config_numbers(value, f"{name}.{key}" if name else str(key))
+    elif isinstance(data, (list, tuple)):
+        if len(data) > _MAX_LIST:
+            yield f"len({name})", len(data)
+        for i, value in enumerate(data[:_MAX_LIST]):
+            yield from _config_numbers(value, f"{name}[{i}]")
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        yield name, data
+
+
+def _implausible(config: SamConfig, state: Mapping[str, Any]) -> str | None:
+    """Why ``config`` cannot describe ``state`` by its numbers alone, or None."""
+    for name, value in _config_numbers(config.to_dict(), ""):
+        leaf = re.sub(r"\[\d+\]$", "", name).rsplit(".", 1)[-1]
+        if name.startswith("len("):
+            limit: float = _MAX_LIST
+        elif isinstance(value, float):
+            limit = _MAX_RATIO
+        elif leaf == "img_size":
+            limit = _MAX_IMG_SIZE
+        elif leaf in _COUNTS:
+            limit = min(_MAX_INT, len(state))
+        else:
+            limit = _MAX_INT
+        if not (math.isfinite(value) and 0 <= value <= limit):
+            bound = (
+                f"the file holds {len(state)} tensors"
+                if limit == len(state)
+                else f"at most {limit}"
+            )
+            return f"{name} = {value} ({bound})"
+    return None
+
+
+def check_config(
+    config: SamConfig, state: Mapping[str, Any], source: str = "the checkpoint"
+) -> None:
+    """Refuse a config that does not describe ``state`` before building anything.
+
+    Its numbers must be plausible (bounded; no more blocks than the file has tensors);
+    then the model is built on the ``meta`` device (no memory for weights; the first time,
+    torch loads its meta kernels: about 1 s and 70 MB) and its tensor names and shapes
+    must be those of ``state``, and it may hold few values beyond them.
+    """
+    import torch
+
+    from .build import build_sam
+
+    why = _implausible(config, state)
+    if why is not None:
+        raise SamtrackError(
+            f"{source} has an implausible config: {why}; it cannot describe the weights in "
+            "the file: fix the config or use another checkpoint"
+        )
+    try:
+        with torch.device("meta"):
+            model = build_sam(config)
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError, ZeroDivisionError) as e:
+        raise SamtrackError(f"{source}: cannot build its architecture: {_one_line(e)}") from None
+    expected = model.state_dict()
+    if expected.keys() != state.keys() or any(
+        expected[k].shape != state[k].shape for k in expected
+    ):
+        raise SamtrackError(f"{source} does not fit its architecture: {_mismatch(expected, state)}")
+    extra = sum(b.numel() for b in model.buffers()) + sum(p.numel() for p in model.parameters())
+    extra -= sum(t.numel() for t in expected.values())
+    if extra > _MAX_EXTRA_VALUES:
+        raise SamtrackError(
+            f"{source} has an implausible config: its architecture needs {extra} values beyond "
+            f"its weights (at most {_MAX_EXTRA_VALUES}): fix the config or use another checkpoint"
+        )
+
+
+def build_from_checkpoint(
+    path: str | os.PathLike[str], config: SamConfig | None = None, verified: bool = False
+) -> Sam:
     """A :class:`Sam` with the weights of a checkpoint file, on the CPU, in eval mode.
 
     ``config``: the architecture, when known (registry entries); otherwise the one stored
-    in the file, or the one inferred from its state dict.
+    in the file, checked against its weights before anything is built
+    (:func:`check_config`), or the one inferred from its state dict (which fits it by
+    construction). ``verified``: the file matched a pinned SHA-256, so its weights are
+    known to be finite and its config to fit them; both checks are skipped.
     """
     from .build import build_sam
 
-    stored, state = read_checkpoint(path)
+    stored, state = read_checkpoint(path, check_finite=not verified)
+    if config is None and stored is not None and not verified:
+        check_config(stored, state, source=str(path))
     config = config or stored or infer_config(state, source=str(path))
     try:
         model = build_sam(config)
@@ -613,7 +843,8 @@ def load_model(
     path = resolve_checkpoint(name_or_path, progress)
     info = REGISTRY.get(os.fspath(name_or_path))
     config = PRESETS[info.architecture] if info and info.architecture else None
-    return build_from_checkpoint(path, config).to(dev)
+    verified = info is not None and info.sha256 is not None  # fetch() checked its SHA-256
+    return build_from_checkpoint(path, config, verified).to(dev)
 
 
 def load_predictor(

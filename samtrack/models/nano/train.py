@@ -23,7 +23,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -560,19 +559,13 @@ def train(
 
 def save_checkpoint(sam: Sam, model_config: SamConfig, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> int:
     """Write ``{"config", "state_dict", **extra}`` atomically; returns the size in bytes."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from ...io import atomic
+
     state = {k: v.detach().clone().contiguous() for k, v in sam.state_dict().items()}
     data = {"config": model_config.to_dict(), "state_dict": state, **(extra or {})}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic.atomic_path(path) as tmp:
         torch.save(data, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path.stat().st_size
+    return Path(path).stat().st_size
 
 
 def main(argv: list[str] | None = None) -> int:
