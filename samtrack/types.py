@@ -9,7 +9,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -262,6 +262,12 @@ class FrameResult:
     track_ids int64 (N,) (ids start at 1); masks bool N x H x W; boxes float32 N x 4 xyxy;
     scores float32 (N,); labels: a class name or "" per track; image: the RGB frame
     (H x W x 3 uint8) when the producer attaches it (renderers need it), else None.
+    started / lost / ended: ids of the tracks whose track started, became lost, or ended
+    on this frame (tuples of int, empty when the producer does not say); a lost or ended
+    track is usually not among the visible rows.
+
+    ``r[r.scores > 0.5]``, ``r[[0, 2]]``, ``r[1:]`` select rows of every per-object field
+    together; ``r.with_ids([3, 7])`` selects by track id.
     """
 
     frame_index: int
@@ -274,17 +280,73 @@ class FrameResult:
     scores: np.ndarray
     labels: list[str] = field(default_factory=list)
     image: np.ndarray | None = None
+    started: tuple[int, ...] = ()
+    lost: tuple[int, ...] = ()
+    ended: tuple[int, ...] = ()
+
+    # Every field is one of these three kinds (a test keeps the lists complete).
+    PER_OBJECT: ClassVar[tuple[str, ...]] = ("track_ids", "masks", "boxes", "scores", "labels")
+    LIFECYCLE: ClassVar[tuple[str, ...]] = ("started", "lost", "ended")
+    PER_FRAME: ClassVar[tuple[str, ...]] = ("frame_index", "time", "height", "width", "image")
 
     def __post_init__(self) -> None:
         n = len(self.track_ids)
-        if not self.labels:
+        if self.labels is None or len(self.labels) == 0:
             self.labels = [""] * n
-        for name in ("masks", "boxes", "scores", "labels"):
+        elif not isinstance(self.labels, list):
+            self.labels = list(self.labels)
+        for name in self.PER_OBJECT[1:]:
             if len(getattr(self, name)) != n:
                 raise ValueError(f"FrameResult.{name} has {len(getattr(self, name))} rows, not {n}")
+        for name in self.LIFECYCLE:
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(type(i) is int for i in value):
+                items = value.reshape(-1) if isinstance(value, np.ndarray) else value
+                setattr(self, name, tuple(int(i) for i in items))
 
     def __len__(self) -> int:
         return len(self.track_ids)
+
+    def __getitem__(self, index: Any) -> FrameResult:
+        """The rows picked by a boolean mask (N,), integer indices, a slice or one integer,
+        of every per-object field; frame fields and the lifecycle tuples are kept as they
+        are (they describe the frame, not the rows)."""
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            index = np.array([int(index)], dtype=np.int64)
+        elif not isinstance(index, slice):
+            index = np.asarray(index)
+            if index.size == 0:
+                index = np.zeros(0, dtype=np.int64)
+            elif index.dtype == bool:
+                if index.shape != (len(self),):
+                    raise IndexError(
+                        f"a boolean index for a FrameResult of {len(self)} rows must have "
+                        f"shape ({len(self)},), not {index.shape}"
+                    )
+            elif not np.issubdtype(index.dtype, np.integer):
+                raise IndexError(
+                    "a FrameResult is indexed by a boolean mask, integer indices or a slice, "
+                    f"not {index.dtype} values"
+                )
+        rows = {name: getattr(self, name)[index] for name in self.PER_OBJECT if name != "labels"}
+        labels = np.asarray(self.labels, dtype=object).reshape(-1)[index]
+        return FrameResult(
+            **{name: getattr(self, name) for name in self.PER_FRAME + self.LIFECYCLE},
+            **rows,
+            labels=[str(label) for label in labels],
+        )
+
+    def with_ids(self, track_ids: Iterable[int] | int) -> FrameResult:
+        """The rows of the given track ids (in this result's order; ids not visible are
+        skipped), with the lifecycle tuples cut to those ids as well."""
+        if isinstance(track_ids, (int, np.integer)):
+            track_ids = [int(track_ids)]
+        wanted = np.asarray(list(track_ids), dtype=np.int64).reshape(-1)
+        picked = self[np.isin(self.track_ids, wanted)]
+        keep = set(wanted.tolist())
+        for name in self.LIFECYCLE:
+            setattr(picked, name, tuple(i for i in getattr(self, name) if i in keep))
+        return picked
 
     @staticmethod
     def empty(frame_index: int, time: float, height: int, width: int) -> FrameResult:
@@ -313,6 +375,7 @@ class Segmenter(Protocol):
         points_per_side: int = 16,
         pred_iou_thresh: float = 0.88,
         stability_score_thresh: float = 0.95,
+        points: np.ndarray | None = None,
     ) -> Masks: ...
 
 
