@@ -145,9 +145,9 @@ def test_entering_object_found_by_discovery_within_k_frames():
 
 
 def test_change_outside_tracks_triggers_discovery_of_an_entering_object():
-    """Periodic discovery only at frames 0 and 30: the object entering at 15 is found
-    within two frames of being large enough to start a track when something new moving
-    outside the tracks triggers discovery, at frame 30 without that."""
+    """The grid swept only at frame 0 and from frame 30: the object entering at 15 is
+    found within two frames of being large enough to start a track when something new
+    moving outside the tracks is looked at, not before frame 30 without that."""
     for seed in range(3):
         spec = sv.entering(seed=seed, enter_at=15)
         areas = [(f.index, gt.masks[list(gt.ids).index(2)].sum()) for f, gt in spec.frames() if 2 in gt.ids]
@@ -156,7 +156,8 @@ def test_change_outside_tracks_triggers_discovery_of_an_entering_object():
         on, _ = run_tracker(spec, TrackerConfig(discover_every=30))
         off, _ = run_tracker(spec, TrackerConfig(discover_every=30, discover_on_change=False))
         assert on.first_match(2) is not None and first + on.first_match(2) <= large_enough + 2, seed
-        assert off.first_match(2) is not None and first + off.first_match(2) >= 30, seed
+        # without it, only the grid's sweep (from frame 30, a few points a frame) finds it
+        assert off.first_match(2) is None or first + off.first_match(2) >= 30, seed
         assert on.id_switches == 0, seed
 
 

@@ -168,15 +168,35 @@ class OracleSegmenter:
             track_id=track_ids[index] if len(prompts) else np.zeros(0, np.int64),
         )
 
-    def segment_everything(self, embedding: OracleFrame, points_per_side: int = 16, **thresholds: float) -> Masks:
-        """Every visible object (noisy); the grid and thresholds are irrelevant to an oracle."""
-        masks = np.stack([self.noisy(m) for m in embedding.masks]) if len(embedding.masks) else embedding.masks
+    def segment_everything(
+        self,
+        embedding: OracleFrame,
+        points_per_side: int = 16,
+        points: np.ndarray | None = None,
+        **thresholds: float,
+    ) -> Masks:
+        """Every visible object (noisy), or with ``points`` (N x 2 xy) every object one of
+        them lands on; the grid's size and the thresholds are irrelevant to an oracle."""
+        truth = _hit_by(embedding.masks, points)
+        masks = np.stack([self.noisy(m) for m in truth]) if len(truth) else truth
         return Masks(
             masks=masks,
             boxes=mask_to_box_xyxy(masks),
             scores=np.full(len(masks), 0.95, dtype=np.float32),
             logits=self._to_logits(masks),
         )
+
+
+def _hit_by(masks: np.ndarray, points: np.ndarray | None) -> np.ndarray:
+    """The masks (N x H x W) that contain at least one of ``points`` (M x 2 xy; all masks
+    when None)."""
+    if points is None or len(masks) == 0:
+        return masks
+    h, w = masks.shape[1:]
+    xy = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    xs = np.clip(np.floor(xy[:, 0]).astype(int), 0, w - 1)
+    ys = np.clip(np.floor(xy[:, 1]).astype(int), 0, h - 1)
+    return masks[masks[:, ys, xs].any(axis=1)]
 
 
 #: The behaviours of :class:`BoxOracle`, each less kind than :class:`OracleSegmenter`.
@@ -282,8 +302,16 @@ class BoxOracle(OracleSegmenter):
             masks += [self.noisy(answer) for _ in range(per)]
         return self._answers(embedding, prompts, masks, [self.score] * len(masks), per)
 
-    def segment_everything(self, embedding: OracleFrame, points_per_side: int = 16, **thresholds: float) -> Masks:
-        """Every visible object, each as the answer to its own exact box."""
-        boxes = mask_to_box_xyxy(embedding.masks) if len(embedding.masks) else np.zeros((0, 4))
+    def segment_everything(
+        self,
+        embedding: OracleFrame,
+        points_per_side: int = 16,
+        points: np.ndarray | None = None,
+        **thresholds: float,
+    ) -> Masks:
+        """Every visible object (with ``points``: every one they land on), each as the
+        answer to its own exact box."""
+        truth = _hit_by(embedding.masks, points)
+        boxes = mask_to_box_xyxy(truth) if len(truth) else np.zeros((0, 4))
         found = self.segment(embedding, [Prompt(box=b) for b in boxes])
         return Masks(found.masks, found.boxes, found.scores, found.logits)

@@ -445,7 +445,9 @@ class VideoSource:
         if self._live or count is None:
             return False
         if self._stream.frames or not self._fps or math.isnan(last_time):
-            return last_index + 1 < count
+            # one frame short is not a fault: a container may count a frame its edit list
+            # drops (a real 443-frame clip decodes to 442)
+            return last_index + 2 < count
         return last_index < 0 or last_time < (count - 2.5) / self._fps
 
     def _position(self) -> Iterator[tuple[Any, int, float]]:

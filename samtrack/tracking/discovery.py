@@ -1,6 +1,7 @@
-"""Discovery: new objects and lost tracks found by the segmenter's segment-everything,
-every ``discover_every`` frames and whenever something new appears outside the tracks
-(a background model of the frame, OpenCV's MOG2)."""
+"""Discovery: new objects and lost tracks found by single-point prompts where something
+new may be, within a budget of points a frame: inside regions that changed against the
+background model (``background``, registered to the camera's motion), and a sweep of a
+grid over what the tracks do not hold."""
 
 from __future__ import annotations
 
@@ -12,57 +13,125 @@ import numpy as np
 from ..geometry import clip_box_xyxy
 from ..types import Frame, Masks, Segmenter
 from .association import associate
+from .background import Background, small_size
 from .config import TrackerConfig
 from .track import Track, TrackState
 
 
 def iou_step(height: int, width: int, target: int = 256) -> int:
     """Subsampling step that brings the longest side to about ``target`` for mask work
-    (IoUs, the background model)."""
+    (IoUs)."""
     return max(1, int(np.ceil(max(height, width) / target)))
 
 
 class Discovery:
-    """Decides when to look for new objects, and looks. Holds the background model."""
+    """Decides where to look for new objects (:meth:`plan`), and looks (:meth:`run`).
+    Holds the background model and the sweep's queue of grid cells; both are plain
+    arrays and numbers (:meth:`state_dict`)."""
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config
-        self._background: cv2.BackgroundSubtractorMOG2 | None = None
+        self.background = Background()
+        self._queue = np.zeros(0, dtype=np.int64)  # grid cells the sweep has still to visit
+        self._last_sweep = -(10**9)  # frames_seen when the current sweep began
+        self._stale: np.ndarray | None = None  # n x n: cells changed since the sweep's visit
+        self._free_change: np.ndarray | None = None  # this frame's change outside the tracks
 
-    def due(self, frame: Frame, frames_seen: int, previous_masks: list[np.ndarray], tracks: list[Track]) -> bool:
-        """Whether to run on this frame: every ``discover_every`` frames, or when
-        something new is in view (which also keeps the background model learning)."""
-        cfg = self.config
-        changed = self.changed_outside_tracks(frame, frames_seen, previous_masks, tracks)
-        return cfg.discover_every > 0 and (frames_seen % cfg.discover_every == 0 or changed)
-
-    def changed_outside_tracks(
+    def plan(
         self, frame: Frame, frames_seen: int, previous_masks: list[np.ndarray], tracks: list[Track]
-    ) -> bool:
-        """Whether something new is in view: an area of at least ``min_new_area`` pixels,
-        outside the tracks' masks of the previous frame and this one, that differs from
-        the learnt background (OpenCV's MOG2 background subtraction), covering at most half
-        of the area outside the tracks (more is the camera moving or the light changing)."""
-        if not self.config.discover_on_change or self.config.discover_every <= 0:
-            return False
-        step = iou_step(*frame.size)
-        small = np.ascontiguousarray(frame.image[::step, ::step])
-        if self._background is None:
-            # The last 100 frames make the background: what stays still that long is in it.
-            self._background = cv2.createBackgroundSubtractorMOG2(history=100, detectShadows=False)
-        foreground = self._background.apply(small) > 0
+    ) -> np.ndarray:
+        """The points (M x 2 xy pixels) to prompt on this frame: one inside each new region,
+        then the sweep's next grid points outside the tracks, at most
+        ``discover_max_points`` in all (the first frame's whole grid excepted). The sweep
+        starts again at most every ``discover_every`` frames, over the grid cells whose
+        view changed since its last visit (with ``discover_on_change`` off: all of them)."""
+        cfg = self.config
+        if cfg.discover_every <= 0:
+            return np.zeros((0, 2), np.float32)
+        height, width = frame.size
+        held = np.zeros((height, width), dtype=bool)
+        for m in previous_masks + [t.mask for t in tracks if t.last_frame == frame.index]:
+            held |= m
+        budget = cfg.discover_max_points
+        points = self._changed(frame, held, budget) if cfg.discover_on_change else []
+        n = cfg.discover_points_per_side
+        if self._stale is None or self._stale.shape != (n, n):
+            self._stale = np.ones((n, n), bool)
+        if cfg.discover_on_change and self._free_change is not None:
+            # a cell whose view has not changed since it was looked at would give the same
+            # answer again: the sweep visits only those that changed
+            h, w = self._free_change.shape
+            rows = np.minimum(np.arange(h) * n // h, n - 1)
+            cols = np.minimum(np.arange(w) * n // w, n - 1)
+            cells = np.zeros((n, n), bool)
+            ys, xs = np.nonzero(self._free_change)
+            cells[rows[ys], cols[xs]] = True
+            self._stale |= cells
+        elif not cfg.discover_on_change:
+            self._stale[:] = True
+        if not len(self._queue) and frames_seen - self._last_sweep >= cfg.discover_every:
+            self._queue, self._last_sweep = np.flatnonzero(self._stale), frames_seen
+            self._stale[:] = False
         if frames_seen == 0:
-            return False
-        masks = previous_masks + [t.mask for t in tracks if t.last_frame == frame.index]
-        free = np.ones(small.shape[:2], dtype=np.uint8)
-        if masks:
-            held = np.logical_or.reduce([m[::step, ::step] for m in masks]).astype(np.uint8)
-            # A couple of pixels around the tracks too: their boundaries flicker.
-            free -= cv2.dilate(held, np.ones((5, 5), np.uint8))
-        new = (foreground & free.astype(bool)).astype(np.uint8)
-        new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # no speckle
-        count = int(new.sum())
-        return count * step * step >= self.config.min_new_area and count <= 0.5 * int(free.sum())
+            budget = n * n + budget  # the first look at a video takes the whole grid
+        grid = (np.stack(np.unravel_index(self._queue, (n, n)), axis=1)[:, ::-1] + 0.5) / n
+        grid *= (width, height)  # cell (row, col) -> its centre, xy pixels
+        taken = 0
+        for x, y in grid:
+            if len(points) >= budget:
+                break
+            taken += 1
+            if not held[int(y), int(x)]:
+                points.append((x, y))
+        self._queue = self._queue[taken:]
+        return np.asarray(points, dtype=np.float32).reshape(-1, 2)
+
+    def _changed(self, frame: Frame, held: np.ndarray, budget: int) -> list[tuple[float, float]]:
+        """A point inside each region outside the tracks that differs from the background,
+        largest first, at most ``budget`` (the others wait for a later frame); none when most of the free view changed (the camera moved more than
+        the model follows, or the light changed: the model starts again)."""
+        h, w = small_size(*frame.size)
+        held_small = cv2.resize(held.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0
+        foreground = self.background.update(frame.image, exclude=held_small)
+        self._free_change = None
+        if foreground is None:
+            return []
+        # A pixel around the tracks too: their boundaries flicker.
+        free = ~cv2.dilate(held_small.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        self._free_change = foreground & free
+        new = self._free_change.astype(np.uint8)
+        new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # no speckle
+        # an object's changed pixels come in fragments (parts of it look like what it
+        # covers): join those a few pixels apart into one region
+        new = cv2.morphologyEx(new, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+        if new.sum() > 0.5 * max(int(free.sum()), 1):
+            self.background.reset(self.background.last)  # type: ignore[arg-type]
+            return []
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(new, connectivity=8)
+        scale = (frame.size[0] / h) * (frame.size[1] / w)  # frame pixels per small pixel
+        points = []
+        for label in sorted(range(1, count), key=lambda i: -stats[i, cv2.CC_STAT_AREA]):
+            if len(points) == budget or stats[label, cv2.CC_STAT_AREA] * scale < self.config.min_new_area:
+                break
+            region = labels == label
+            # the region's most interior pixel: a point on the object, not on its edge
+            inside = cv2.distanceTransform(region.astype(np.uint8), cv2.DIST_L2, 3)
+            y, x = np.unravel_index(int(np.argmax(inside)), inside.shape)
+            points.append(((x + 0.5) * frame.size[1] / w, (y + 0.5) * frame.size[0] / h))
+            # looked at now: what is found there becomes a track, what is not is background
+            self.background.absorb(region)
+        return points
+
+    def state_dict(self) -> dict[str, object]:
+        stale = None if self._stale is None else self._stale.copy()
+        return {"background": self.background.state_dict(), "queue": self._queue.copy(),
+                "last_sweep": self._last_sweep, "stale": stale}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        self.background.load_state_dict(state["background"])  # type: ignore[arg-type]
+        self._queue = np.asarray(state["queue"], dtype=np.int64)
+        self._last_sweep = int(state["last_sweep"])  # type: ignore[arg-type]
+        self._stale = None if state["stale"] is None else np.array(state["stale"], dtype=bool)
 
     def run(
         self,
@@ -72,17 +141,22 @@ class Discovery:
         tracks: list[Track],
         hit: Callable[[Track, Masks], None],
         start: Callable[[Masks], bool],
+        points: np.ndarray,
     ) -> None:
-        """Segment everything; masks no visible track covers re-acquire lost tracks
-        (``hit``) or start new ones (``start``, False when the tracker holds
-        ``max_objects`` tracks: then no more are started)."""
+        """Segment everything at ``points`` (M x 2 xy, from :meth:`plan`); masks no
+        visible track covers re-acquire lost tracks (``hit``) or start new ones
+        (``start``, False when the tracker holds ``max_objects`` tracks: then no more are
+        started)."""
         cfg = self.config
         height, width = frame.size
+        if len(points) == 0:
+            return
         found = segmenter.segment_everything(
             embedding,
             points_per_side=cfg.discover_points_per_side,
             pred_iou_thresh=cfg.discover_min_score,
             stability_score_thresh=cfg.discover_min_stability,
+            points=points,
         )
         if len(found) == 0:
             return

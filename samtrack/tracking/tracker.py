@@ -84,7 +84,9 @@ class Tracker:
             )
             prompts = prompts[:room]
         embedding = self.segmenter.embed(frame.image)
-        previous_masks = [t.mask for t in live]  # this frame replaces them, never edits them
+        # where the tracks seen last frame were (this frame replaces the masks, never edits
+        # them); a lost track's old mask is not held: its object may come back there
+        previous_masks = [t.mask for t in live if t.state is not TrackState.LOST]
         self._predict(live)
         # User prompts start confirmed tracks; detector boxes start tentative ones.
         detected = self._detection_prompts(detections, live)[: room - len(prompts)]
@@ -103,12 +105,13 @@ class Tracker:
             mask = new_masks[i] if prompt.box is None else cut_to_box(new_masks[i], prompt.box)
             if mask.masks[0].any():
                 self._start_track(mask, prompt.label, frame, confirmed=i < len(prompts))
-        if self.discovery.due(frame, self.frames_seen, previous_masks, self.tracks):
-            self.discovery.run(
-                self.segmenter, embedding, frame, self.tracks,
-                hit=lambda track, mask: track.hit(mask, frame, self.config),
-                start=lambda mask: self._start_track(mask, "", frame, confirmed=False) is not None,
-            )
+        points = self.discovery.plan(frame, self.frames_seen, previous_masks, self.tracks)
+        self.discovery.run(
+            self.segmenter, embedding, frame, self.tracks,
+            hit=lambda track, mask: track.hit(mask, frame, self.config),
+            start=lambda mask: self._start_track(mask, "", frame, confirmed=False) is not None,
+            points=points,
+        )
         self.frames_seen += 1
         self.tracks = self.live_tracks
         return self._result(frame)
