@@ -2,7 +2,7 @@
 
 A file sink writes to ``<path>.partial`` as results arrive (flushed after every frame, so a
 crash loses at most the frame in flight) and only ``close()`` moves it to ``<path>``, with
-``os.replace`` (atomic on one filesystem). If the run fails (an exception leaves the
+``samtrack.io.atomic.publish`` (an atomic rename on one filesystem). If the run fails (an exception leaves the
 ``with`` block, or ``abort()`` is called) the ``.partial`` file is kept for inspection and
 ``<path>`` is never created or touched: a file at the final name is always complete.
 """
@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from samtrack.errors import SamtrackError
+from samtrack.io.atomic import publish
 from samtrack.types import FrameResult
 
 __all__ = ["FileSink", "Sink", "partial_path"]
@@ -103,7 +104,7 @@ class FileSink:
         except BaseException:
             self.abort()
             raise
-        os.replace(self.partial_path, self.path)
+        publish(self.partial_path, self.path)
         self._state = "closed"
 
     def abort(self, *, remove_partial: bool = False) -> None:
