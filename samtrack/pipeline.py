@@ -282,6 +282,8 @@ class RunSummary:
     tracks: int
     files: list[Path]
     removed: list[Path] = field(default_factory=list)
+    analytics: Any = None
+    """The run's ``samtrack.analytics.Analytics`` when it had analytics (counts, zones)."""
 
     @property
     def fps(self) -> float:
@@ -298,12 +300,22 @@ def track_to_files(
     on_result: Callable[[FrameResult], None] | None = None,
     overwrite: bool = False,
     handle_signals: bool = True,
+    analytics: Any = None,
+    interval: float = 60.0,
     **kwargs: Any,
 ) -> RunSummary:
     """Run :func:`track` and write its results to files in ``out_dir`` (see
     ``samtrack.io.open_sinks`` for the formats), with a progress bar showing frames, fps
     and live tracks. ``on_result`` is called with every result after it is written (e.g.
     to score it or to feed analytics).
+
+    ``analytics``: an analytics config file (see ``samtrack.analytics.load_config``) or a
+    ``samtrack.analytics.AnalyticsConfig``; it is read and checked before anything else.
+    With it every result feeds the lines, zones and measurements it describes, and three
+    more files come out (``samtrack.io.analytics_files``): ``<stem>.events.jsonl`` (the
+    events as they happen), ``<stem>.counts.csv`` (counts per line and zone per
+    ``interval`` seconds of video time) and ``<stem>.measurements.csv`` (one row per
+    track); the summary's ``analytics`` holds the final counts.
 
     Safety: the run holds a lock on ``out_dir`` (a second run into it fails at once); an
     output that would replace an input, or earlier results (final or ``.partial``), is
@@ -319,9 +331,14 @@ def track_to_files(
     from .errors import Interrupted
     from .io.base import partial_path
     from .io.outdir import check_outputs, locked, stale_files
-    from .io.sinks import FORMAT_FILES, MultiSink, open_sinks
+    from .io.sinks import OUTPUT_FILES, MultiSink, open_sinks
     from .io.sources import open_source
 
+    config = _analytics_config(analytics)
+    if config is not None:
+        from .io.analytics_files import check_interval
+
+        interval = check_interval(interval)
     if isinstance(source, (str, os.PathLike, int)):
         frames = open_source(
             source, start=kwargs.pop("start", None), stride=kwargs.pop("stride", 1),
@@ -331,12 +348,12 @@ def track_to_files(
     else:
         frames, name = source, "frames"
     stem = stem or name or "samtrack"
-    inputs = [source, kwargs.get("prompts"), kwargs.get("detections")]
+    inputs = [source, kwargs.get("prompts"), kwargs.get("detections"), analytics]
     inputs = [p for p in inputs if isinstance(p, (str, os.PathLike))]
     out = Path(out_dir)
     # every file of this stem counts, in any format: a run never mixes its results with an
     # earlier run's, and --overwrite removes the earlier run's other formats
-    outputs = [out / pattern.format(stem=stem) for pattern in FORMAT_FILES.values()]
+    outputs = [out / pattern.format(stem=stem) for pattern in OUTPUT_FILES]
     seen: set[int] = set()
     count = 0
     files: list[Path] = []
@@ -352,6 +369,21 @@ def track_to_files(
         first = next(results, None)
         sinks = MultiSink(open_sinks(out, list(formats), stem=stem, fps=getattr(frames, "fps", None)))
         files = [Path(s.path) for s in sinks.sinks if hasattr(s, "path")]
+        suite = None
+        if config is not None:
+            from .analytics import build_analytics
+            from .io.analytics_files import AnalyticsSink
+
+            suite = build_analytics(config)
+            try:
+                analytics_sink = AnalyticsSink(suite, out, stem, interval)
+            except BaseException:
+                sinks.abort()
+                for p in files:
+                    partial_path(p).unlink(missing_ok=True)
+                raise
+            sinks.sinks.append(analytics_sink)
+            files += analytics_sink.paths
         started = time.perf_counter()
         bar = tqdm(total=getattr(frames, "frame_count", None), unit="frame", disable=not progress,
                    dynamic_ncols=True)
@@ -376,10 +408,27 @@ def track_to_files(
             bar.close()
         removed = []
         if overwrite:
-            removed = stale_files(out, FORMAT_FILES.values(), stem, keep=files)
+            removed = stale_files(out, OUTPUT_FILES, stem, keep=files)
             for path in removed:
                 path.unlink(missing_ok=True)
-    return RunSummary(count, time.perf_counter() - started, len(seen), files, removed)
+    return RunSummary(count, time.perf_counter() - started, len(seen), files, removed, suite)
+
+
+def _analytics_config(analytics: Any) -> Any:
+    """The AnalyticsConfig of ``analytics`` (a config file or an AnalyticsConfig), None
+    for None; a SamtrackError for anything else or a file that is not a valid config."""
+    if analytics is None:
+        return None
+    from .analytics import AnalyticsConfig, load_config
+
+    if isinstance(analytics, AnalyticsConfig):
+        return analytics
+    if isinstance(analytics, (str, os.PathLike)):
+        return load_config(analytics)
+    raise SamtrackError(
+        "analytics must be an analytics config file or a samtrack.analytics.AnalyticsConfig, "
+        f"not {describe(analytics)}"
+    )
 
 
 class _StopOnSignal:

@@ -27,7 +27,8 @@ from samtrack.eval.synthetic_video import single_object
 # run, {mask} the PNG a segment run writes, {earlier} a folder holding an earlier run's
 # results for clip.mp4, {stale} one holding an interrupted run's .partial, {a_file} a
 # plain file, {prompts:NAME} a prompts file from PROMPTS, {det:NAME} a detections file
-# from DETECTIONS.
+# from DETECTIONS, {analytics:NAME} an analytics config from ANALYTICS, {counted} a folder
+# holding an earlier run's analytics counts.
 PROMPTS = {
     "not_json": "{ 0: [",
     "bad_frame": json.dumps({"first": [{"box": [1, 1, 5, 5]}]}),
@@ -36,6 +37,11 @@ PROMPTS = {
     "five": json.dumps({"0": [{"box": [i, i, i + 9, i + 9]} for i in range(5)]}),
     "at3": json.dumps({"3": [{"box": [1, 1, 9, 9]}]}),
     "at900": json.dumps({"900": [{"box": [1, 1, 9, 9]}]}),
+}
+ANALYTICS = {
+    "not_json": '{"lines": [',
+    "one_point": json.dumps({"lines": [{"name": "door", "points": [[10, 10]]}]}),
+    "no_polygon": json.dumps({"zones": [{"name": "bench"}]}),
 }
 DETECTIONS = {
     "nan": "1,-1,10,10,nan,20,0.9,-1,-1,-1\n",
@@ -130,6 +136,14 @@ BAD_INPUT = [
     ("track {video} --stride 0 --out {out}", "invalid count '0'"),
     ("track {video} --start soon --out {out}", "invalid start 'soon'"),
     ("track {video} --max-age x --out {out}", "invalid int value: 'x'"),
+    # --- track: analytics (checked before the video is opened or the model loaded)
+    ("track {video} --model nano --analytics {missing} --out {out}", "analytics config not found"),
+    ("track {video} --model nano --analytics {analytics:not_json} --out {out}", "is not valid JSON"),
+    ("track {video} --model nano --analytics {analytics:one_point} --out {out}", "points must be 2 points"),
+    ("track {video} --model nano --analytics {analytics:no_polygon} --out {out}", "needs a polygon"),
+    ("track {missing} --model nano --analytics {analytics:one_point} --out {out}", "points must be 2 points"),
+    ("track {video} --model nano --analytics {analytics:not_json} --interval 0 --out {out}", "invalid interval '0'"),
+    ("track {video} --model nano --out {counted}", "already holds results of an earlier run"),
     # --- track: outputs never clobber
     ("track {video} --model nano --out {earlier}", "already holds results of an earlier run"),
     ("track {video} --model nano --out {stale}", "already holds results of an earlier run"),
@@ -202,6 +216,12 @@ def world(clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type:
     for name, text in PROMPTS.items():
         paths[f"prompts:{name}"] = inputs / f"{name}.json"
         paths[f"prompts:{name}"].write_text(text)
+    for name, text in ANALYTICS.items():
+        paths[f"analytics:{name}"] = inputs / f"{name}.analytics.json"
+        paths[f"analytics:{name}"].write_text(text)
+    paths["counted"] = root / "counted"
+    paths["counted"].mkdir()
+    (paths["counted"] / "clip.counts.csv").write_text("interval_start,interval_end\n")
     for name, text in DETECTIONS.items():
         paths[f"det:{name}"] = inputs / f"{name}.det.txt"
         paths[f"det:{name}"].write_text(text)

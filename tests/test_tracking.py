@@ -310,3 +310,68 @@ def test_a_track_starts_from_what_lies_in_its_prompt_box():
     assert track.box.tolist() == [8, 8, 24, 24]
     assert (track.logits[2:6, 10:14] <= -20).all() and (track.logits[2:6, 2:6] > 0).all()
     assert result.masks[0].sum() == 256
+
+
+# -- lifecycle: started / lost / ended ----------------------------------------------------
+
+
+def check_lifecycle(results):
+    """Every id shown is started once, on or before its first frame; lost ids were shown
+    and are not shown on that frame; ended ids were started, end once and never show
+    again. Returns {id: (started frame, ended frame or None)}."""
+    started, ended, lost_now = {}, {}, set()
+    for r in results:
+        for i in r.started:
+            assert i not in started, (r.frame_index, i)
+            started[i] = r.frame_index
+        shown = set(r.track_ids.tolist())
+        assert shown <= set(started), (r.frame_index, shown, started)
+        assert not shown & set(ended), r.frame_index
+        for i in r.lost:
+            assert i in started and i not in shown and i not in lost_now, (r.frame_index, i)
+            lost_now.add(i)
+        lost_now -= shown
+        for i in r.ended:
+            assert i in started and i not in ended and i not in shown, (r.frame_index, i)
+            ended[i] = r.frame_index
+            lost_now.discard(i)
+    return {i: (f, ended.get(i)) for i, f in started.items()}
+
+
+def test_lifecycle_of_a_hidden_object():
+    spec = sv.occluded(seed=1, hidden=10)
+    _, results = run_tracker(spec, TrackerConfig(discover_every=5))
+    life = check_lifecycle(results)
+    assert life[1] == (0, None)  # prompted on frame 0, back after the occluder
+    assert results[0].started == (1,)
+    lost = [r.frame_index for r in results if 1 in r.lost]
+    assert lost and all(1 not in r.track_ids for r in results if r.frame_index in lost)
+
+
+def test_lifecycle_of_an_entering_object():
+    spec = sv.entering(seed=2, enter_at=15)
+    _, results = run_tracker(spec, TrackerConfig(discover_every=10, n_init=2))
+    life = check_lifecycle(results)
+    assert life[1] == (0, None)
+    others = [i for i in life if i != 1]
+    assert others, life
+    # a discovered track starts tentative: it is reported when confirmed, where it shows
+    first = life[others[0]][0]
+    assert others[0] in results[first].track_ids and first > 15
+
+
+def test_object_leaving_the_frame_ends_within_max_age():
+    import dataclasses
+
+    base = sv.single_object(seed=3, n_frames=70)
+    obj = base.objects[0]
+    moving = dataclasses.replace(obj, trajectory=dataclasses.replace(obj.trajectory, velocity=(6.0, 0.0), bounce=False))
+    spec = dataclasses.replace(base, objects=(moving,))
+    gone = next(f.index for f, gt in spec.frames() if len(gt.ids) == 0)
+    max_age = 5
+    _, results = run_tracker(spec, TrackerConfig(discover_every=0, max_age=max_age))
+    life = check_lifecycle(results)
+    assert life[1][0] == 0
+    end = life[1][1]
+    assert end is not None and gone <= end <= gone + max_age + 1
+    assert all(r.track_ids.size == 0 for r in results[end:])

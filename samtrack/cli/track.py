@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,16 @@ def _start(text: str) -> int | float:
         raise argparse.ArgumentTypeError(
             f"invalid start {text!r}: a frame index (120) or seconds (12.5s)"
         )
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"invalid interval {text!r}: expected seconds > 0")
     return value
 
 
@@ -93,6 +104,19 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="LIST",
         help="comma-separated: jsonl, mots, mot, csv, video (default: jsonl,mots,csv,video)",
     )
+    trk.add_argument(
+        "--analytics",
+        metavar="FILE",
+        help="analytics config (JSON, or YAML with PyYAML): lines to count, zones to watch, "
+        "a scale; writes <stem>.events.jsonl, <stem>.counts.csv, <stem>.measurements.csv",
+    )
+    trk.add_argument(
+        "--interval",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds of video per row of the analytics counts CSV (default: 60)",
+    )
     common.add_overwrite_flag(trk)
     common.add_quiet_flag(trk)
     common.add_tracker_flags(trk)
@@ -134,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
         max_frames=args.max_frames,
         progress=not args.quiet,
         overwrite=args.overwrite,
+        analytics=args.analytics,
+        interval=args.interval,
         **common.tracker_options(args),
     )
     plural = "" if summary.tracks == 1 else "s"
@@ -141,8 +167,22 @@ def run(args: argparse.Namespace) -> int:
         f"tracked {summary.frames} frames in {summary.seconds:.1f} s ({summary.fps:.1f} fps): "
         f"{summary.tracks} track{plural}"
     )
+    if summary.analytics is not None:
+        _print_analytics(summary.analytics)
     for path in summary.files:
         print(f"wrote {path}")
     for path in summary.removed:
         print(f"removed {path} (an earlier run's)")
     return 0
+
+
+def _print_analytics(analytics: object) -> None:
+    """The final line counts and zone summaries of a run."""
+    for line in analytics.lines:  # type: ignore[attr-defined]
+        print(f"line {line.name!r}: {line.in_count} in, {line.out_count} out")
+    for zone in analytics.zones:  # type: ignore[attr-defined]
+        dwell = zone.dwell()
+        visits = sum(d.visits for d in dwell.values())
+        seconds = sum(d.seconds for d in dwell.values())
+        mean = f", mean dwell {seconds / visits:.1f} s" if visits and math.isfinite(seconds) else ""
+        print(f"zone {zone.name!r}: {len(dwell)} track(s), {visits} visit(s){mean}")

@@ -9,6 +9,11 @@ Formats and their default file names (``stem`` given)::
     video   <stem>_annotated.mp4   VideoSink            the frames with masks, boxes, ids, trails
 
 (The video is not ``<stem>.mp4`` so that writing next to the input never replaces it.)
+
+A run with analytics also writes the files of :data:`ANALYTICS_FILES` (see
+``samtrack.io.analytics_files``); they are not formats to choose, but
+:data:`OUTPUT_FILES`, every file a run may write, makes them part of the check for
+earlier results and of ``--overwrite``'s clean-up.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from samtrack.io.video import VideoSink
 from samtrack.types import FrameResult
 
 __all__ = [
+    "ANALYTICS_FILES",
     "DEFAULT_FPS",
     "FORMAT_FILES",
+    "OUTPUT_FILES",
     "FileSink",
     "JsonlSink",
     "MotSink",
@@ -54,6 +61,16 @@ FORMAT_FILES = {
     "video": "{stem}_annotated.mp4",
 }
 """Format name -> default file name pattern."""
+
+ANALYTICS_FILES = {
+    "events": "{stem}.events.jsonl",
+    "counts": "{stem}.counts.csv",
+    "measurements": "{stem}.measurements.csv",
+}
+"""Analytics file -> file name pattern (written when a run has analytics)."""
+
+OUTPUT_FILES = [*FORMAT_FILES.values(), *ANALYTICS_FILES.values()]
+"""Every file name pattern a run may write."""
 
 DEFAULT_FPS = 30.0
 """Frame rate of the annotated video when the source's is unknown."""
@@ -120,7 +137,8 @@ class MultiSink:
         self._each(lambda s: s.close())
 
     def abort(self) -> None:
-        self._each(lambda s: s.abort() if isinstance(s, FileSink) else s.close())
+        # a sink that can stop without finalising (a FileSink, the AnalyticsSink) does so
+        self._each(lambda s: s.abort() if hasattr(s, "abort") else s.close())
 
     def _each(self, action) -> None:  # type: ignore[no-untyped-def]
         first: BaseException | None = None

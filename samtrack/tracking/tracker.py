@@ -55,6 +55,9 @@ class Tracker:
         self._next_id = 1
         self.frames_seen = 0
         self.discovery = Discovery(self.config)
+        # ids of the tracks ever confirmed: only these appear in results, so only these
+        # are reported as started, lost and ended
+        self._confirmed_ids: set[int] = set()
 
     @property
     def live_tracks(self) -> list[Track]:
@@ -73,6 +76,7 @@ class Tracker:
         (prompts beyond that are left out with a SamtrackWarning, detections quietly)."""
         prompts, detections = self._check_input(frame, prompts, detections)
         live = self.live_tracks
+        states_before = {t.id: t.state for t in live}
         room = max(0, self.config.max_objects - len(live))
         if len(prompts) > room:
             warnings.warn(
@@ -113,8 +117,31 @@ class Tracker:
             points=points,
         )
         self.frames_seen += 1
+        lifecycle = self._lifecycle(states_before)
         self.tracks = self.live_tracks
-        return self._result(frame)
+        return self._result(frame, *lifecycle)
+
+    def _lifecycle(
+        self, states_before: dict[int, TrackState]
+    ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """(started, lost, ended) ids of this frame, from the states the tracks had
+        before it and have now (removed ones included): started, a track confirmed for the
+        first time; lost, a confirmed one that became lost; ended, a once-confirmed one
+        removed. A tentative track that is dropped never showed, and is not reported."""
+        started, lost, ended = [], [], []
+        for t in self.tracks:
+            if t.state is TrackState.CONFIRMED and t.id not in self._confirmed_ids:
+                self._confirmed_ids.add(t.id)
+                started.append(t.id)
+            if t.id not in self._confirmed_ids:
+                continue
+            before = states_before.get(t.id)
+            if t.state is TrackState.LOST and before is not TrackState.LOST:
+                lost.append(t.id)
+            elif t.state is TrackState.REMOVED:
+                ended.append(t.id)
+                self._confirmed_ids.discard(t.id)
+        return tuple(started), tuple(lost), tuple(ended)
 
     def _check_input(
         self, frame: Frame, prompts: Sequence[Prompt], detections: np.ndarray | None
@@ -322,14 +349,22 @@ class Tracker:
         self.tracks.append(track)
         return track
 
-    def _result(self, frame: Frame) -> FrameResult:
+    def _result(
+        self,
+        frame: Frame,
+        started: tuple[int, ...] = (),
+        lost: tuple[int, ...] = (),
+        ended: tuple[int, ...] = (),
+    ) -> FrameResult:
         height, width = frame.size
+        lifecycle = {"started": started, "lost": lost, "ended": ended}
         shown = [
             t for t in self.tracks if t.state is TrackState.CONFIRMED and t.last_frame == frame.index
         ]
         if not shown:
             result = FrameResult.empty(frame.index, frame.time, height, width)
             result.image = frame.image
+            result.started, result.lost, result.ended = started, lost, ended
             return result
         masks = np.stack([t.mask for t in shown])
         scores = np.array([t.score for t in shown], dtype=np.float32)
@@ -345,6 +380,7 @@ class Tracker:
             scores=scores,
             labels=[t.label for t in shown],
             image=frame.image,
+            **lifecycle,
         )
 
 
