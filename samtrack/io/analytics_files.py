@@ -32,12 +32,11 @@ import json
 import math
 import os
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from samtrack.analytics import Analytics, Event
 from samtrack.errors import SamtrackError
-from samtrack.io.base import TextFileSink
+from samtrack.io.base import ClosingSink, TextFileSink
 from samtrack.io.sinks import ANALYTICS_FILES
 from samtrack.types import FrameResult
 
@@ -81,7 +80,7 @@ class _Text(TextFileSink):
         self._write_lines(lines)
 
 
-class AnalyticsSink:
+class AnalyticsSink(ClosingSink):
     """Feeds every FrameResult to ``analytics`` and writes its events, counts per
     ``interval`` seconds and (at ``close()``) its per-track measurements to the three
     files in ``out_dir`` (see the module docstring). A Sink: ``write``, ``close``,
@@ -202,16 +201,3 @@ class AnalyticsSink:
         for f in self._files:
             f.abort()
 
-    def __enter__(self) -> AnalyticsSink:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

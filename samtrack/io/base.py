@@ -13,13 +13,16 @@ import contextlib
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from samtrack.errors import SamtrackError
 from samtrack.io.atomic import publish
 from samtrack.types import FrameResult
 
-__all__ = ["FileSink", "Sink", "partial_path"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["ClosingSink", "FileSink", "Sink", "partial_path"]
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -48,7 +51,32 @@ def partial_path(path: str | os.PathLike[str]) -> Path:
     return path.with_name(path.name + PARTIAL_SUFFIX)
 
 
-class FileSink:
+class ClosingSink:
+    """A sink used in a ``with`` block: ``close()`` when the block ends, ``abort()`` when
+    an exception leaves it (subclasses define both)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class FileSink(ClosingSink):
     """Base of the sinks that write one file. Subclasses implement ``_write`` and may
     override ``_finish`` (complete the file, e.g. write a trailer) and ``_release``
     (close handles without completing the file).
@@ -117,19 +145,6 @@ class FileSink:
         if remove_partial:
             self.partial_path.unlink(missing_ok=True)
 
-    def __enter__(self) -> FileSink:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, {self._state})"

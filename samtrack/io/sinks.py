@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import TracebackType
 
 from samtrack.errors import SamtrackError
-from samtrack.io.base import FileSink, Sink, partial_path
+from samtrack.io.base import ClosingSink, FileSink, Sink, partial_path
 from samtrack.io.jsonl import JsonlSink, read_jsonl
 from samtrack.io.mot import MotSink, read_mot
 from samtrack.io.mots import MotsSink, read_mots
@@ -121,7 +120,7 @@ def open_sinks(
     return sinks
 
 
-class MultiSink:
+class MultiSink(ClosingSink):
     """Several sinks as one: ``write`` goes to each; ``close`` closes each (raising the first
     error after trying all); leaving a ``with`` block by an exception aborts file sinks
     (their ``.partial`` files stay) and closes the others."""
@@ -150,16 +149,3 @@ class MultiSink:
         if first is not None:
             raise first
 
-    def __enter__(self) -> MultiSink:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
