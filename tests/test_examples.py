@@ -35,3 +35,29 @@ def test_cctv_line_count_needs_a_line_for_a_real_input(capsys: pytest.CaptureFix
     with pytest.raises(SystemExit) as stop:
         _load("cctv_line_count").main(["rtsp://camera/stream"])
     assert stop.value.code == 2 and "--line" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not CHECKPOINT.is_file(), reason="nano.pt not built yet")
+def test_conveyor_parts_counts_and_measures_the_parts(capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from samtrack.analytics.measure import rect_size
+    from samtrack.eval.scenarios import entries_exits
+
+    assert _load("conveyor_parts").main([]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    # The truth: the parts whose centre goes from left of the line (0.6 of the width) to
+    # its right, and their size (median minimum-area rectangle, 2 px per mm).
+    spec = entries_exits(seed=0)
+    line_x, centres, sizes = spec.width * 0.6, {}, {}
+    for _, gt in spec.frames():
+        for i, mask in zip(gt.ids, gt.masks):
+            centres.setdefault(int(i), []).append(np.nonzero(mask)[1].mean())
+            sizes.setdefault(int(i), []).append(rect_size(mask))
+    crossing = [i for i, xs in centres.items() if xs[0] < line_x - 3 and xs[-1] > line_x + 3]
+    reported = [line for line in lines[:-1] if " part " in line]
+    assert len(reported) == len(crossing) and lines[-1].startswith(f"{len(crossing)} parts in ")
+    truth = sorted(tuple(np.median(np.array(sizes[i]), axis=0) / 2) for i in crossing)
+    measured = sorted(tuple(float(v) for v in line.split(": ")[1].split(" mm")[0].split(" x ")) for line in reported)
+    for (tl, tw), (ml, mw) in zip(truth, measured):
+        assert abs(ml - tl) <= 0.1 * tl and abs(mw - tw) <= 0.1 * tw, (truth, measured)
