@@ -61,3 +61,29 @@ def test_conveyor_parts_counts_and_measures_the_parts(capsys: pytest.CaptureFixt
     measured = sorted(tuple(float(v) for v in line.split(": ")[1].split(" mm")[0].split(" x ")) for line in reported)
     for (tl, tw), (ml, mw) in zip(truth, measured):
         assert abs(ml - tl) <= 0.1 * tl and abs(mw - tw) <= 0.1 * tw, (truth, measured)
+
+
+@pytest.mark.skipif(not CHECKPOINT.is_file(), reason="nano.pt not built yet")
+def test_wildlife_batch_writes_a_row_per_clip_and_animal(tmp_path: Path) -> None:
+    import csv
+
+    import numpy as np
+
+    from samtrack.eval.synthetic_video import RandomVideoConfig, random_video
+
+    out = tmp_path / "summary.csv"
+    assert _load("wildlife_batch").main(["--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    for seed in range(3):  # the clips the example generates, and their truth
+        spec = random_video(seed, RandomVideoConfig(n_frames=40, n_objects=(1, 3)))
+        areas: dict[int, list[int]] = {}
+        for _, gt in spec.frames():
+            for i, mask in zip(gt.ids, gt.masks):
+                areas.setdefault(int(i), []).append(int(mask.sum()))
+        mine = [r for r in rows if r["clip"] == f"trap{seed + 1}.mp4"]
+        assert len(mine) == len(areas), (seed, mine)
+        for r in mine:
+            assert 0 <= float(r["duration_s"]) <= spec.n_frames / spec.fps
+        if len(areas) == 1:  # one animal: its size as the truth has it
+            (truth,) = areas.values()
+            assert abs(float(mine[0]["mean_area_px"]) - np.mean(truth)) <= 0.1 * np.mean(truth)
