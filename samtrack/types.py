@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, SamtrackError
 
 
 def describe(value: Any, limit: int = 40) -> str:
@@ -394,3 +394,13 @@ def prompt_list(value: Any, where: str) -> list[Prompt]:
                 "(e.g. Prompt(box=[x1, y1, x2, y2]))"
             )
     return prompts
+
+
+def check_box_order(prompt: Prompt, where: str) -> None:
+    """SamtrackError unless ``prompt``'s box (if it has one) has x2 > x1 and y2 > y1;
+    ``where`` names the prompt in the message (e.g. "prompt 2 for frame 10")."""
+    if prompt.box is not None:
+        x1, y1, x2, y2 = prompt.box
+        if x2 <= x1 or y2 <= y1:
+            box = ",".join(f"{v:g}" for v in prompt.box)
+            raise SamtrackError(f"{where}: box {box} needs x2 > x1 and y2 > y1")

@@ -98,6 +98,17 @@ def _segments_touch(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarr
     )
 
 
+def check_frames(value: Any, what: str, *, optional: bool = False) -> int | None:
+    """``value`` as a whole number of frames >= 1 (or None when ``optional``), else an
+    InputError naming ``what``."""
+    if optional and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        also = " or None" if optional else ""
+        raise InputError(f"{what} must be a whole number of frames >= 1{also}, not {describe(value)}")
+    return int(value)
+
+
 def check_anchor(anchor: str, what: str) -> str:
     if anchor not in ANCHORS:
         raise InputError(

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..types import FrameResult, describe
 from .events import Event
-from .geometry import anchor_points, as_segment, check_anchor
+from .geometry import anchor_points, as_segment, check_anchor, check_frames
 
 # Segmentation noise moves a mask's boundary by about 1-2 px from frame to frame; the
 # centroid of a large mask moves less, the bottom point by that much. 3 px is beyond that
@@ -73,16 +73,7 @@ class LineCounter:
                 f"not {describe(min_distance)}"
             )
         self.min_distance = float(min_distance)
-        if forget_after is not None and (
-            isinstance(forget_after, bool)
-            or not isinstance(forget_after, numbers.Integral)
-            or forget_after < 1
-        ):
-            raise InputError(
-                f"{what}: forget_after must be a whole number of frames >= 1 or None, "
-                f"not {describe(forget_after)}"
-            )
-        self.forget_after = forget_after
+        self.forget_after = check_frames(forget_after, f"{what}: forget_after", optional=True)
         self.length = float(np.hypot(*(self.end - self.start)))
         self._unit = (self.end - self.start) / self.length
         self.in_count = 0

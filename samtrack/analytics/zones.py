@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..types import FrameResult, describe
 from .clock import FrameClock
 from .events import Event
-from .geometry import as_polygon, polygon_mask, tight_boxes
+from .geometry import as_polygon, check_frames, polygon_mask, tight_boxes
 
 
 @dataclass
@@ -67,16 +67,7 @@ class ZoneMonitor:
         )
         if self.exit_overlap > self.min_overlap:
             raise InputError(f"{what}: exit_overlap must not exceed min_overlap")
-        if (
-            isinstance(max_absent, bool)
-            or not isinstance(max_absent, numbers.Integral)
-            or max_absent < 1
-        ):
-            raise InputError(
-                f"{what}: max_absent must be a whole number of frames >= 1, "
-                f"not {describe(max_absent)}"
-            )
-        self.max_absent = int(max_absent)
+        self.max_absent = check_frames(max_absent, f"{what}: max_absent")
         if not isinstance(exit_on_lost, bool):
             raise InputError(
                 f"{what}: exit_on_lost must be true or false, not {describe(exit_on_lost)}"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SamtrackError
-from ..types import Prompt
+from ..types import Prompt, check_box_order
 
 PromptSchedule = dict[int, list[Prompt]]
 
@@ -100,11 +100,9 @@ def check_prompts_in_frame(schedule: PromptSchedule, height: int, width: int) ->
     for frame, prompts in sorted(schedule.items()):
         for i, p in enumerate(prompts):
             where = f"prompt {i + 1} for frame {frame}" if frame >= 0 else f"prompt {i + 1}"
+            check_box_order(p, where)
             if p.box is not None:
                 x1, y1, x2, y2 = p.box
-                if x2 <= x1 or y2 <= y1:
-                    box = ",".join(f"{v:g}" for v in p.box)
-                    raise SamtrackError(f"{where}: box {box} needs x2 > x1 and y2 > y1")
                 if x1 < 0 or y1 < 0 or x2 > width or y2 > height:
                     box = ",".join(f"{v:g}" for v in p.box)
                     raise SamtrackError(f"{where}: box {box} lies outside the {width}x{height} frame")

@@ -23,6 +23,7 @@ from ..types import (
     Prompt,
     Segmenter,
     as_boxes,
+    check_box_order,
     check_image,
     describe,
     prompt_list,
@@ -163,11 +164,7 @@ class Tracker:
             )
         prompts = prompt_list(prompts, f"prompts for frame {frame.index}")
         for i, p in enumerate(prompts):
-            if p.box is not None and (p.box[2] <= p.box[0] or p.box[3] <= p.box[1]):
-                box = ",".join(f"{v:g}" for v in p.box)
-                raise SamtrackError(
-                    f"prompt {i + 1} for frame {frame.index}: box {box} needs x2 > x1 and y2 > y1"
-                )
+            check_box_order(p, f"prompt {i + 1} for frame {frame.index}")
         if detections is None:
             return prompts, None
         boxes = as_boxes(detections)
