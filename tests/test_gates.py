@@ -7,7 +7,8 @@ import pytest
 
 from samtrack.eval.metrics import score
 from samtrack.eval.scenarios import FAMILIES, run_scenario
-from samtrack.tracking.gates import acceptable, spills
+from samtrack.tracking.gates import acceptable, censored, spills
+from samtrack.tracking.kalman import KalmanBoxPredictor
 from samtrack.tracking.track import Track, TrackState
 from samtrack.tracking.tracker import TrackerConfig
 from samtrack.types import Frame, Masks, mask_to_box_xyxy
@@ -36,10 +37,13 @@ def test_a_receding_object_keeps_its_id(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_crouching_object_keeps_its_id(seed):
+def test_a_crouching_object_keeps_its_id_and_its_mask(seed):
+    # Its aspect ratio almost triples and comes back. With the aspect a random walk of the
+    # measured DAVIS step, the prompt box follows: J 0.92 / 0.91 / 0.92 (0.86 / 0.80 / 0.80
+    # when the aspect crept at DeepSORT's pedestrian rate and the box cut the crouch).
     ids, s = _run("crouch_turn", seed)
     assert ids == {1}
-    assert s["J"] >= 0.75
+    assert s["J"] >= 0.88
 
 
 def _track(area_side: int = 20) -> Track:
@@ -98,3 +102,69 @@ def test_spills_when_the_answer_reaches_beyond_its_prompt():
     assert not spills(np.array([51.0, 50.0, 71.0, 69.0]), prompt)
     assert spills(np.array([50.0, 50.0, 75.0, 70.0]), prompt)
     assert spills(np.array([45.0, 50.0, 70.0, 70.0]), prompt)
+
+
+def test_censored_keeps_the_prompt_size_where_the_answer_reaches_past_it():
+    prompt = np.array([50.0, 50.0, 90.0, 70.0])
+    # Reaches 10 px past the right side only: the segmenter stopped looking there; the
+    # box keeps the prompt's width from its left side, which it did see.
+    np.testing.assert_allclose(censored(np.array([70.0, 52.0, 100.0, 68.0]), prompt), [70, 52, 110, 68])
+    np.testing.assert_allclose(censored(np.array([40.0, 52.0, 60.0, 68.0]), prompt), [20, 52, 60, 68])
+    # Past both sides (the object is larger than the prompt), or past none: as measured.
+    for box in ([40.0, 52.0, 100.0, 68.0], [55.0, 52.0, 85.0, 68.0]):
+        np.testing.assert_allclose(censored(np.array(box), prompt), box)
+    # Past one side but already wider than the prompt: as measured.
+    np.testing.assert_allclose(censored(np.array([45.0, 52.0, 92.0, 68.0]), prompt), [45, 52, 92, 68])
+
+
+def test_the_growth_reference_follows_a_clear_view_that_speeds_up():
+    # Slow growth, then 1.3x a frame (a scooter coming close): the next 1.3x view is
+    # accepted against the last clear view, which a 15-frame trend and the 75th
+    # percentile of the recent views lag.
+    track = _track(20)
+    config = TrackerConfig()
+    _grow(track, 20, 1.01, config)
+    for t, side in ((9, 26), (10, 30)):
+        track.predicted_box = np.array([50.0, 50.0, 50.0 + side, 50.0 + side])
+        track.hit(_square(50, 50, side), Frame(t, t / 25, np.zeros((200, 200, 3), np.uint8)), config)
+    nxt = _square(48, 48, 34)  # 1.28x the last view's area
+    track.predicted_box = nxt.boxes[0].astype(np.float64)
+    assert nxt.areas[0] > config.max_area_change * track.area  # the recent views would refuse it
+    assert acceptable(track, nxt, (200, 200), config)[0]
+    # Beside another track a growing answer may be a merge: only the slow reference holds.
+    track.alone = False
+    assert not acceptable(track, nxt, (200, 200), config)[0]
+
+
+def test_a_contested_view_neither_moves_the_filter_nor_the_clear_view():
+    track = _track(20)
+    config = TrackerConfig()
+    _grow(track, 20, 1.0, config)
+    before_box, before_clear = track.kalman.box_xyxy.copy(), track.clear_area
+    merged = _square(50, 50, 28)  # about twice the area: the object and a neighbour
+    track.predicted_box = np.array([50.0, 50.0, 70.0, 70.0])
+    track.hit(merged, Frame(9, 9 / 25, np.zeros((200, 200, 3), np.uint8)), config, contested=True)
+    np.testing.assert_allclose(track.kalman.box_xyxy, before_box)
+    assert track.clear_area == before_clear
+
+
+def test_the_aspect_ratio_follows_a_turn_and_does_not_run_on():
+    # A 100 x 100 box that turns to 150 x 100 in one frame and stays: the filter's aspect
+    # follows within a few frames (DeepSORT's pedestrian noise took over 20).
+    kf = KalmanBoxPredictor(np.array([0.0, 0.0, 100.0, 100.0]))
+    for _ in range(4):
+        kf.predict()
+        kf.update(np.array([0.0, 0.0, 150.0, 100.0]))
+    box = kf.predict()
+    assert (box[2] - box[0]) / (box[3] - box[1]) > 1.4
+    # Turning steadily, then no more measurements: the aspect stays where it was last
+    # seen; it has no velocity to run on with.
+    kf = KalmanBoxPredictor(np.array([0.0, 0.0, 100.0, 100.0]))
+    for t in range(1, 8):
+        kf.predict()
+        kf.update(np.array([0.0, 0.0, 100.0 + 5 * t, 100.0]))
+    aspect = lambda b: (b[2] - b[0]) / (b[3] - b[1])  # noqa: E731
+    seen = aspect(kf.box_xyxy)
+    for _ in range(10):
+        box = kf.predict()
+    assert aspect(box) == pytest.approx(seen, abs=1e-6)

@@ -58,10 +58,16 @@ class TrackerConfig:
     frame lost, and otherwise start tentative tracks (not those lying mostly inside a lost
     track's predicted box: likely that object, merged or half hidden). Association is a
     cascade: tracks seen in the last frame choose first, lost ones take what is left.
-    The growth gate's reference is the 75th percentile of a track's last 15 full-view
-    areas (a few merged or bloated masks do not raise it, partial views do not lower it),
-    carried forward to the frame by the Theil-Sen trend of those areas when they grow, so
-    it keeps moving while the track is lost. Appearance search: a track whose
+    The growth gate's reference is the largest of: the 75th percentile of a track's last 15
+    full-view areas (a few merged or bloated masks do not raise it, partial views do not
+    lower it), carried forward to the frame by their Theil-Sen trend when they grow, so it
+    keeps moving while the track is lost; and, for a track with no other track's predicted
+    box touching its own, its last clear view (full, reaching into no other track's place),
+    so an object that speeds up its growth is followed. A contested view (one reaching into
+    another track's place: a merge, or two objects overlapping) moves neither the Kalman
+    filter nor that clear view; a view that reaches beyond its prompt moves the filter with
+    the side it reached past kept at least at the prompt's size (the segmenter stopped
+    looking there, not the object). Appearance search: a track whose
     prompt missed it, within ``search_frames`` frames of its last hit (0: never), is looked
     for by its last full view within ``search_radius`` track diagonals of its predicted
     centre, away from pixels other tracks hold; a place whose RMS colour difference is at

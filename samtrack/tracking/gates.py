@@ -52,6 +52,26 @@ def spills(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> bool
     return bool(np.any(box[:2] < prompt_box[:2] - margin) or np.any(box[2:] > prompt_box[2:] + margin))
 
 
+def censored(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> np.ndarray:
+    """The measured box (xyxy), with a side that reaches more than ``margin`` pixels beyond
+    the prompt box, while the opposite side does not, moved out so the box keeps at least
+    the prompt's size on that axis. The segmenter answers within about its prompt box:
+    where its answer reaches past the box, it stopped where it stopped looking, not where
+    the object ends. Taken as the object's edge, that side shrinks the filter's box frame
+    after frame until the prompt no longer covers the object (a ball that the box lagged
+    was cut narrower on every frame until it was lost)."""
+    out = np.asarray(box, dtype=np.float64).copy()
+    for lo, hi in ((0, 2), (1, 3)):
+        low, high = out[lo] < prompt_box[lo] - margin, out[hi] > prompt_box[hi] + margin
+        size = prompt_box[hi] - prompt_box[lo]
+        if low != high and out[hi] - out[lo] < size:
+            if high:
+                out[hi] = out[lo] + size
+            else:
+                out[lo] = out[hi] - size
+    return out
+
+
 def edge_anchored(box: np.ndarray, predicted: np.ndarray, shrink: float = 0.8) -> np.ndarray:
     """The measured box, with a side that shrank abruptly below the predicted size (an
     occluder cutting the object) rebuilt at the predicted size from its edge that agrees

@@ -13,7 +13,7 @@ from scipy.stats import theilslopes
 from ..geometry import box_centre_xyxy
 from ..types import Frame, Masks
 from .config import TrackerConfig
-from .gates import edge_anchored, partial_view, spills
+from .gates import censored, edge_anchored, partial_view, spills
 from .kalman import KalmanBoxPredictor
 from .search import crop_template
 
@@ -33,7 +33,8 @@ RECENT_AREAS = 15
 class Track:
     """One object's state. ``mask``/``logits`` are the last accepted mask (bool H x W) and
     its low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
-    ``predicted_box`` this frame's prediction."""
+    ``predicted_box`` this frame's prediction; ``alone``: no other live track's predicted
+    box touches it this frame (see :attr:`growth_reference`)."""
 
     id: int
     state: TrackState
@@ -53,6 +54,8 @@ class Track:
     recent_areas: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
     recent_frames: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
     area_trend: tuple[float, float] = (0.0, 0.0)
+    clear_area: float = 0.0
+    alone: bool = True
 
     @classmethod
     def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
@@ -69,6 +72,7 @@ class Track:
             label=label,
             recent_areas=deque([float(mask.areas[0])], maxlen=RECENT_AREAS),
             recent_frames=deque([frame.index], maxlen=RECENT_AREAS),
+            clear_area=float(mask.areas[0]),
             first_frame=frame.index,
             last_frame=frame.index,
             predicted_box=box.copy(),
@@ -86,16 +90,22 @@ class Track:
 
     @property
     def growth_reference(self) -> float:
-        """What an answer's area is judged against on the next frame: the recent full-view
-        areas carried forward to it by their own trend (a robust, Theil-Sen fit of log area
-        over frames), and never less than :attr:`area`. An object coming closer or turning
-        toward the camera grows along its trend, and the trend keeps moving while the track
-        is lost; a merge with a neighbour or a jump to the background is a sudden step above it."""
+        """What an answer's area is judged against on the next frame: the largest of the
+        last clear view (a full view that reached into no other track's place: a merge
+        may not raise it), :attr:`area`, and the recent full-view areas carried forward to it
+        by their own trend (a robust, Theil-Sen fit of log area over frames). An object
+        coming closer or turning toward the camera grows along its trend, and the trend
+        keeps moving while the track is lost; one that speeds up its growth is followed
+        from its last view (a scooter coming closer grows 1.3x a frame, which a 15-frame
+        trend lags); a merge with a neighbour or a jump to the background is a sudden
+        step above all three."""
+        # Beside another track, growth may be a merge: only the slow references hold.
+        reference = max(self.area, self.clear_area) if self.alone else self.area
         slope, intercept = self.area_trend
         if slope <= 0:
-            return self.area
+            return reference
         now = self.last_frame + self.misses + 1
-        return max(self.area, float(np.exp(intercept + slope * now)))
+        return max(reference, float(np.exp(intercept + slope * now)))
 
     @property
     def displacement(self) -> np.ndarray:
@@ -113,12 +123,14 @@ class Track:
             if not contested and spills(box, self.predicted_box):
                 # The object reaches beyond the box it was asked with, into no other
                 # track's place: the prediction lags (the object turned, grew or sped up).
-                # Follow what is seen, even if it looks partial.
-                self.kalman.update(box)
-            elif not partial:
+                # Follow what is seen, even if it looks partial, but not the side the
+                # segmenter stopped at.
+                self.kalman.update(censored(box, self.predicted_box))
+            elif not partial and not contested:
                 self.kalman.update(edge_anchored(box, self.predicted_box))
             # A partial view within its prompt (an occluder cuts the object) would drag
-            # the velocity: the filter coasts on its prediction instead.
+            # the velocity, a contested one (maybe merged with a neighbour) would widen the
+            # box onto the neighbour: the filter coasts on its prediction instead.
         self.mask = mask.masks[0]
         self.logits = mask.logits[0]
         self.box = box.astype(np.float64)
@@ -129,6 +141,8 @@ class Track:
             self.recent_frames.append(frame.index)
             self.area_trend = _log_area_trend(self.recent_frames, self.recent_areas)
             self.template = crop_template(frame.image, self.mask, box) or self.template
+            if not contested:
+                self.clear_area = area
         self.hits += 1
         self.misses = 0
         self.last_frame = frame.index

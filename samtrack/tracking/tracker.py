@@ -189,6 +189,11 @@ class Tracker:
         for track in live:
             predicted = track.kalman.predict()
             track.predicted_box = predicted if self.config.use_kalman else track.box.copy()
+        if live:
+            boxes = np.stack([t.predicted_box for t in live])
+            touching = box_iou_batch(boxes, boxes) > 0
+            for i, track in enumerate(live):
+                track.alone = touching[i].sum() <= 1
 
     def _prompt_for(self, track: Track, live: list[Track], size: tuple[int, int]) -> Prompt:
         cfg = self.config
