@@ -163,8 +163,11 @@ def test_the_aspect_ratio_follows_a_turn_and_does_not_run_on():
     for t in range(1, 8):
         kf.predict()
         kf.update(np.array([0.0, 0.0, 100.0 + 5 * t, 100.0]))
-    aspect = lambda b: (b[2] - b[0]) / (b[3] - b[1])  # noqa: E731
-    seen = aspect(kf.box_xyxy)
+    seen = _aspect(kf.box_xyxy)
     for _ in range(10):
         box = kf.predict()
-    assert aspect(box) == pytest.approx(seen, abs=1e-6)
+    assert _aspect(box) == pytest.approx(seen, abs=1e-6)
+
+
+def _aspect(box: np.ndarray) -> float:
+    return float((box[2] - box[0]) / (box[3] - box[1]))
