@@ -171,3 +171,16 @@ def test_the_aspect_ratio_follows_a_turn_and_does_not_run_on():
 
 def _aspect(box: np.ndarray) -> float:
     return float((box[2] - box[0]) / (box[3] - box[1]))
+
+
+def test_the_box_gate_compares_with_the_part_of_the_prediction_inside_the_frame():
+    # An object leaving at the left edge: predicted mostly outside the frame, its visible
+    # sliver is what the (clipped) prompt asked for and is accepted.
+    track = _track(20)
+    config = TrackerConfig()
+    track.predicted_box = np.array([-36.0, 50.0, 4.0, 90.0])
+    sliver = _square(0, 60, 4)
+    assert acceptable(track, sliver, (200, 200), config)[0]
+    # Against the whole predicted box its IoU is 0.01: the gate refused it and lost the
+    # track on its way out (surf, bmx-bumps on DAVIS).
+    assert not acceptable(track, sliver, (200, 200), config, reference=track.predicted_box)[0]

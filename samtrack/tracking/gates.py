@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..geometry import box_iou_batch
+from ..geometry import box_iou_batch, clip_box_xyxy
 from ..types import Masks
 from .config import TrackerConfig
 
@@ -35,7 +35,7 @@ def acceptable(
         # views and its prediction, but a mask that merged it with a neighbour or jumped to
         # the background is. Shrinking is normal (occluders).
         ok &= areas <= config.max_area_change * largest
-    reference = track.predicted_box if reference is None else reference
+    reference = clip_box_xyxy(track.predicted_box, size) if reference is None else reference
     ok &= box_iou_batch(masks.boxes, reference)[:, 0] >= config.box_gate
     return ok
 
