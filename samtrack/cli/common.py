@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from samtrack.errors import SamtrackError
 
@@ -50,34 +51,25 @@ def point(text: str) -> tuple[float, ...]:
     return _numbers(text, 2, "point", "x,y")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid count {text!r}: expected a positive integer")
-    return value
+def ranged(convert: Callable[[str], Any], ok: Callable[[Any], bool], what: str, expected: str) -> Callable[[str], Any]:
+    """An argparse ``type``: ``convert(text)``, refused with "invalid WHAT 'text': expected
+    EXPECTED" when it fails or ``ok`` says no (NaN fails every comparison, so it is refused)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = math.nan
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected {expected}")
+        return value
+
+    return parse
 
 
-def count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"invalid count {text!r}: expected an integer >= 0")
-    return value
-
-
-def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number from 0 to 1")
-    return value
+positive_int = ranged(int, lambda v: v >= 1, "count", "a positive integer")
+count = ranged(int, lambda v: v >= 0, "count", "an integer >= 0")
+fraction = ranged(float, lambda v: 0 <= v <= 1, "value", "a number from 0 to 1")
 
 
 def show(values: Sequence[float]) -> str:

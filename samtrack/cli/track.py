@@ -38,14 +38,7 @@ def _start(text: str) -> int | float:
     return value
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"invalid interval {text!r}: expected seconds > 0")
-    return value
+_seconds = common.ranged(float, lambda v: 0 < v < math.inf, "interval", "seconds > 0")
 
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

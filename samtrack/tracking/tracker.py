@@ -50,8 +50,6 @@ class Tracker:
     def __init__(self, segmenter: Segmenter, config: TrackerConfig | None = None) -> None:
         self.segmenter = segmenter
         self.config = config or TrackerConfig()
-        if self.config.associate_by not in ("mask", "box"):
-            raise ValueError(f"associate_by must be 'mask' or 'box', not {self.config.associate_by!r}")
         self.tracks: list[Track] = []
         self._next_id = 1
         self.frames_seen = 0
