@@ -250,7 +250,7 @@ class Tracker:
         per = len(candidates) // len(prompts)
         scores = candidates.scores.reshape(len(prompts), per).astype(np.float64)
         if references is None:
-            references = [t.predicted_box for t in live]
+            references = [clip_box_xyxy(t.predicted_box, size) for t in live]
         reference = list(references) + [p.box for p in prompts[len(live):]]
         combined = scores.copy()
         for i, ref in enumerate(reference):
