@@ -36,10 +36,12 @@ def associate(
 
 
 def distinct(masks: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
-    """False for each mask that repeats a better-scored one (mask IoU above threshold)."""
+    """False for each mask that repeats a better one (mask IoU above threshold): better is
+    a higher score, then (on equal scores) larger, the more complete view of the object."""
     iou = mask_iou_batch(masks, masks)
     keep = np.ones(len(masks), dtype=bool)
-    for i in np.argsort(-scores, kind="stable"):
+    areas = masks.reshape(len(masks), -1).sum(axis=1)
+    for i in np.lexsort((-areas, -np.asarray(scores, np.float64))):
         if keep[i]:
             dup = iou[i] > threshold
             dup[i] = False

@@ -52,6 +52,16 @@ def spills(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> bool
     return bool(np.any(box[:2] < prompt_box[:2] - margin) or np.any(box[2:] > prompt_box[2:] + margin))
 
 
+def reach(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> np.ndarray:
+    """The sides (xyxy) of a mask's box that reach more than ``margin`` pixels beyond its
+    prompt box; NaN for the others."""
+    box = np.asarray(box, dtype=np.float64)
+    out = np.full(4, np.nan)
+    beyond = np.concatenate([box[:2] < prompt_box[:2] - margin, box[2:] > prompt_box[2:] + margin])
+    out[beyond] = box[beyond]
+    return out
+
+
 def censored(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> np.ndarray:
     """The measured box (xyxy), with a side that reaches more than ``margin`` pixels beyond
     the prompt box, while the opposite side does not, moved out so the box keeps at least

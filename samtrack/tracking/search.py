@@ -88,6 +88,16 @@ def find_by_appearance(
     return np.array([bx, by, bx + tw, by + th], dtype=np.float64), float(rms[best])
 
 
+def looks_like(track: Track, image: np.ndarray, box: np.ndarray, config: TrackerConfig) -> bool:
+    """Whether the track's last full view matches the image at ``box`` (xyxy) within a
+    quarter of the track's diagonal, as closely as :func:`search_boxes` asks."""
+    if track.template is None:
+        return False
+    radius = 0.25 * float(np.hypot(*(track.box[2:] - track.box[:2])))
+    place = find_by_appearance(image, track.template, box_centre_xyxy(box), radius)
+    return place is not None and place[1] <= config.search_max_rms
+
+
 def search_boxes(
     missed: list[Track], image: np.ndarray, held: np.ndarray, config: TrackerConfig
 ) -> list[tuple[Track, np.ndarray]]:

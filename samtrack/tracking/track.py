@@ -13,7 +13,7 @@ from scipy.stats import theilslopes
 from ..geometry import box_centre_xyxy
 from ..types import Frame, Masks
 from .config import TrackerConfig
-from .gates import censored, edge_anchored, partial_view, spills
+from .gates import censored, edge_anchored, partial_view, reach, spills
 from .kalman import KalmanBoxPredictor
 from .search import crop_template
 
@@ -56,6 +56,7 @@ class Track:
     area_trend: tuple[float, float] = (0.0, 0.0)
     clear_area: float = 0.0
     alone: bool = True
+    reach: np.ndarray | None = None
 
     @classmethod
     def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
@@ -119,6 +120,7 @@ class Track:
         box = mask.boxes[0]
         area = float(mask.areas[0])
         partial = partial_view(self, area, config)
+        self.reach = None
         if float(mask.scores[0]) >= config.kalman_min_score:
             if not contested and spills(box, self.predicted_box):
                 # The object reaches beyond the box it was asked with, into no other
@@ -126,6 +128,7 @@ class Track:
                 # Follow what is seen, even if it looks partial, but not the side the
                 # segmenter stopped at.
                 self.kalman.update(censored(box, self.predicted_box))
+                self.reach = reach(box, self.predicted_box)
             elif not partial and not contested:
                 self.kalman.update(edge_anchored(box, self.predicted_box))
             # A partial view within its prompt (an occluder cuts the object) would drag

@@ -33,7 +33,7 @@ from .config import TrackerConfig
 from .discovery import Discovery, iou_step
 from .gates import acceptable
 from .prompting import cut_to_box, interior_points, logit_scale, shift_logits
-from .search import search_boxes
+from .search import looks_like, search_boxes
 from .track import Track, TrackState
 
 __all__ = ["Track", "TrackState", "Tracker", "TrackerConfig"]
@@ -210,7 +210,13 @@ class Tracker:
                     neg = interior_points(other.mask, 1) + other.displacement.astype(np.float32)
                     points = np.concatenate([points, neg])
                     labels += [0] * len(neg)
-        box = clip_box_xyxy(track.predicted_box, size)
+        box = track.predicted_box
+        if track.reach is not None:
+            # The last answer reached past its prompt: the segmenter stopped where it
+            # stopped looking. Ask at least as far as it reached, moved with the object.
+            reach = track.reach + np.array([dx, dy, dx, dy])
+            box = np.concatenate([np.fmin(box[:2], reach[:2]), np.fmax(box[2:], reach[2:])])
+        box = clip_box_xyxy(box, size)
         logits = None
         if cfg.use_logits and track.logits is not None:
             logits = shift_logits(track.logits, dx, dy, size)
@@ -273,8 +279,7 @@ class Tracker:
         cfg = self.config
         step = iou_step(*frame.size)
         small = masks.masks[:, ::step, ::step]
-        # Duplicates (two prompts that found the same object): keep the best-scored one.
-        unique = distinct(small, masks.scores, cfg.duplicate_iou)
+        lost = np.array([t.state is TrackState.LOST for t in live])
         expected = np.stack(
             [
                 shift_array(t.mask[::step, ::step], *np.round(t.displacement / step).astype(int))
@@ -287,15 +292,28 @@ class Tracker:
         for row, t in enumerate(live):
             if t.state is TrackState.LOST or cfg.associate_by == "box":
                 iou[row] = box_iou_batch(masks.boxes, t.predicted_box)[:, 0]
-        allowed = np.stack([acceptable(t, masks, frame.size, cfg) for t in live]) & unique[None, :]
+        # How many seen tracks expect their object at each pixel: a mask that reaches into
+        # another's place is contested (a merge, or two objects overlapping). A mask that
+        # lies mostly where other tracks expect their objects and this one does not is
+        # theirs: this track's object is hidden behind it, and the track may not take it.
+        claims = expected[~lost].sum(axis=0, dtype=np.int32)
+        flat = small.reshape(len(masks), -1).astype(np.float32)
+        claimed = flat @ (claims > 0).ravel().astype(np.float32)  # per mask
+        shared = (expected & (claims > 0)[None]).reshape(len(live), -1).astype(np.float32) @ flat.T
+        elsewhere = claimed[None, :] - shared  # tracks x masks
+        allowed = np.stack([acceptable(t, masks, frame.size, cfg) for t in live])
+        theirs = allowed & (elsewhere > 0.5 * np.maximum(flat.sum(axis=1), 1)[None, :])
+        for row, col in zip(*np.nonzero(theirs)):
+            # unless it looks like this track's object (a small model's mask of the other
+            # object may have swallowed this one as it came out from behind it)
+            allowed[row, col] = looks_like(live[row], frame.image, masks.boxes[col], cfg)
+        # Duplicates (two prompts that found the same object): keep the best-scored one,
+        # on a tie the larger (a prompt that cut the object made the smaller).
+        allowed &= distinct(small, masks.scores, cfg.duplicate_iou)[None, :]
         cost = np.where(allowed, 1.0 - iou, np.inf)
         # Tracks seen last frame choose first, lost ones take what is left (DeepSORT's
         # matching cascade): a mask both want is far more likely the visible one's, and
         # the two costs (mask IoU, box IoU) are not on one scale.
-        lost = np.array([t.state is TrackState.LOST for t in live])
-        # How many seen tracks expect their object at each pixel: a mask that reaches into
-        # another's place is contested (a merge, or two objects overlapping).
-        claims = expected[~lost].sum(axis=0, dtype=np.int32)
         matched = set()
         free = np.arange(len(masks))
         for rows in (np.flatnonzero(~lost), np.flatnonzero(lost)):
