@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .errors import SamtrackError, SamtrackWarning
 from .io.detections import DetectionsLike, detections_for
@@ -29,6 +29,9 @@ from .io.prompts import (
 )
 from .tracking.tracker import Tracker, TrackerConfig
 from .types import Frame, FrameResult, Prompt, Segmenter, describe, prompt_list
+
+if TYPE_CHECKING:
+    from .analytics import Event
 
 SourceLike = Union[str, os.PathLike, int, Iterable[Frame]]
 PromptsLike = Union[str, os.PathLike, Mapping[int, Sequence[Prompt]], Sequence[Prompt], None]
@@ -302,6 +305,7 @@ def track_to_files(
     handle_signals: bool = True,
     analytics: Any = None,
     interval: float = 60.0,
+    on_event: Callable[[Event], None] | None = None,
     **kwargs: Any,
 ) -> RunSummary:
     """Run :func:`track` and write its results to files in ``out_dir`` (see
@@ -315,7 +319,21 @@ def track_to_files(
     more files come out (``samtrack.io.analytics_files``): ``<stem>.events.jsonl`` (the
     events as they happen), ``<stem>.counts.csv`` (counts per line and zone per
     ``interval`` seconds of video time) and ``<stem>.measurements.csv`` (one row per
-    track); the summary's ``analytics`` holds the final counts.
+    track); the summary's ``analytics`` holds the final counts. The annotated video (format
+    ``video``) then also shows every line and zone with its counts as they stand at each
+    frame (the analytics see a result before the video draws it).
+
+    ``on_event``: called with every ``samtrack.analytics.Event`` as it happens, in the
+    order of the events file: with ``analytics`` the very events written there, without
+    it the tracks' lifecycle events (track_started, track_lost, track_ended) alone. For a
+    live source (its ``is_live`` is true: rtsp/http streams, webcams) each event also
+    carries ``wall_time``, the UTC date and time (ISO 8601) when its frame was processed;
+    for files and other sources it is None (and absent from the file). (``track()`` has
+    no such hook: it yields results; feed them to a ``samtrack.analytics.Analytics``,
+    whose ``update`` returns each frame's events.)
+
+    The format ``crops`` (``samtrack.io.crops``) writes ``<stem>_crops/<track id>.png``:
+    each track's best view, padded, under the same rules as the files.
 
     Safety: the run holds a lock on ``out_dir`` (a second run into it fails at once); an
     output that would replace an input, or earlier results (final or ``.partial``), is
@@ -333,8 +351,13 @@ def track_to_files(
     from .io.outdir import check_outputs, locked, stale_files
     from .io.sinks import OUTPUT_FILES, MultiSink, open_sinks
     from .io.sources import open_source
+    from .io.video import VideoSink
 
     config = _analytics_config(analytics)
+    if on_event is not None and not callable(on_event):
+        raise SamtrackError(
+            f"on_event must be a callable taking an Event, not {describe(on_event)}"
+        )
     if config is not None:
         from .io.analytics_files import check_interval
 
@@ -347,6 +370,7 @@ def track_to_files(
         name = Path(os.fspath(source)).stem if not isinstance(source, int) else f"webcam{source}"
     else:
         frames, name = source, "frames"
+    live = bool(getattr(frames, "is_live", False))
     stem = stem or name or "samtrack"
     inputs = [source, kwargs.get("prompts"), kwargs.get("detections"), analytics]
     inputs = [p for p in inputs if isinstance(p, (str, os.PathLike))]
@@ -370,20 +394,31 @@ def track_to_files(
         sinks = MultiSink(open_sinks(out, list(formats), stem=stem, fps=getattr(frames, "fps", None)))
         files = [Path(s.path) for s in sinks.sinks if hasattr(s, "path")]
         suite = None
+        lifecycle = None  # on_event without analytics: the lifecycle events alone
         if config is not None:
             from .analytics import build_analytics
             from .io.analytics_files import AnalyticsSink
 
             suite = build_analytics(config)
             try:
-                analytics_sink = AnalyticsSink(suite, out, stem, interval)
+                analytics_sink = AnalyticsSink(
+                    suite, out, stem, interval, on_event=on_event, wall_clock=live
+                )
             except BaseException:
                 sinks.abort()
                 for p in files:
-                    partial_path(p).unlink(missing_ok=True)
+                    _discard_partial(partial_path(p))
                 raise
-            sinks.sinks.append(analytics_sink)
+            # first: the analytics take in each result before the video draws their state
+            sinks.sinks.insert(0, analytics_sink)
             files += analytics_sink.paths
+            for sink in sinks.sinks:
+                if isinstance(sink, VideoSink):
+                    sink.analytics = suite
+        elif on_event is not None:
+            from .analytics import LifecycleEvents
+
+            lifecycle = LifecycleEvents()
         started = time.perf_counter()
         bar = tqdm(total=getattr(frames, "frame_count", None), unit="frame", disable=not progress,
                    dynamic_ncols=True)
@@ -391,6 +426,10 @@ def track_to_files(
             with sinks:
                 for result in _chain(first, results) if first is not None else ():
                     sinks.write(result)
+                    if lifecycle is not None:
+                        stamp = _wall_clock() if live else None
+                        for event in lifecycle.update(result):
+                            on_event(event.at(stamp))  # type: ignore[misc]
                     if on_result is not None:
                         on_result(result)
                     seen.update(result.track_ids.tolist())
@@ -411,7 +450,43 @@ def track_to_files(
             removed = stale_files(out, OUTPUT_FILES, stem, keep=files)
             for path in removed:
                 path.unlink(missing_ok=True)
+            removed += _stale_folders(out, stem, keep=files)
     return RunSummary(count, time.perf_counter() - started, len(seen), files, removed, suite)
+
+
+def _wall_clock() -> str:
+    from .analytics.events import wall_clock
+
+    return wall_clock()
+
+
+def _discard_partial(path: Path) -> None:
+    """Remove a ``.partial`` output of this run that never got going: a file, or a crops
+    folder (only if it holds nothing but crops)."""
+    if path.is_dir():
+        from .io.crops import remove_crops_folder
+
+        remove_crops_folder(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _stale_folders(out: Path, stem: str, keep: Sequence[Path]) -> list[Path]:
+    """Remove the crops folders (final and ``.partial``) of an earlier run of ``stem``
+    that this run did not write (``stale_files`` covers files only); the removed ones."""
+    from .io.base import partial_path
+    from .io.crops import CROPS_FOLDER, remove_crops_folder
+    from .io.sinks import OUTPUT_FILES
+
+    if CROPS_FOLDER not in list(OUTPUT_FILES):
+        return []  # no crops format registered: no such folder is a result
+    folder = out / CROPS_FOLDER.format(stem=stem)
+    kept = {p.resolve() for p in keep}
+    return [
+        p
+        for p in (folder, partial_path(folder))
+        if p.is_dir() and p.resolve() not in kept and remove_crops_folder(p)
+    ]
 
 
 def _analytics_config(analytics: Any) -> Any:

@@ -7,6 +7,7 @@ with x2 > x1 and y2 > y1; points are ``xy``. Point labels: 1 positive, 0 negativ
 from __future__ import annotations
 
 import numbers
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Protocol
@@ -347,6 +348,37 @@ class FrameResult:
         for name in self.LIFECYCLE:
             setattr(picked, name, tuple(i for i in getattr(self, name) if i in keep))
         return picked
+
+    def to_supervision(self) -> Any:
+        """These rows as a ``supervision.Detections`` (needs the optional ``supervision``
+        package), so its annotators, zones and line counters take samtrack's tracks.
+
+        xyxy float32 N x 4; mask bool N x H x W (this result's array, not a copy);
+        confidence float32 (N,); tracker_id int64 (N,); data["class_name"]: the labels
+        (str array, "" when none); class_id int64 (N,): one stable number per label (its
+        CRC-32; 0 for ""), there because supervision's annotators colour by class unless
+        told otherwise, and stable so a label keeps its colour from frame to frame.
+        """
+        try:
+            import supervision as sv
+        except ImportError as e:
+            if e.name == "supervision":
+                raise SamtrackError(
+                    "FrameResult.to_supervision needs the supervision package: "
+                    "pip install 'samtrack[supervision]'"
+                ) from None
+            # installed, but something it imports is missing or broken
+            raise SamtrackError(f"supervision is installed but cannot be imported: {e}") from None
+        n = len(self)
+        labels = np.asarray([str(label) for label in self.labels], dtype=str).reshape(n)
+        return sv.Detections(
+            xyxy=np.asarray(self.boxes, dtype=np.float32).reshape(n, 4),
+            mask=np.asarray(self.masks, dtype=bool).reshape(n, self.height, self.width),
+            confidence=np.asarray(self.scores, dtype=np.float32).reshape(n),
+            class_id=np.array([zlib.crc32(label.encode()) for label in labels], dtype=np.int64),
+            tracker_id=np.asarray(self.track_ids, dtype=np.int64).reshape(n),
+            data={"class_name": labels},
+        )
 
     @staticmethod
     def empty(frame_index: int, time: float, height: int, width: int) -> FrameResult:

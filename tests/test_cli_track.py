@@ -83,7 +83,9 @@ def test_demo_tracks_a_synthetic_video_and_scores_it(
         "synthetic.mot.txt",
         "synthetic_tracks.csv",
         "synthetic_annotated.mp4",
+        "synthetic_crops",
     }
+    assert {p.suffix for p in (folder / "synthetic_crops").iterdir()} == {".png"}
     line = next(line for line in out.splitlines() if "mean mask IoU" in line)
     assert float(line.split("mean mask IoU ")[1].split(",")[0]) > 0.6
     assert len(list(read_mots(folder / "synthetic_gt.mots.txt"))) == 15

@@ -124,6 +124,39 @@ def add_overwrite_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def output_formats(text: str) -> list[str]:
+    """--format: a comma-separated list of registered output formats (read at parse time)."""
+    from samtrack.io.formats import FORMATS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"invalid format {text!r}: choose from {', '.join(FORMATS)} (comma separated)"
+        )
+    return names
+
+
+def add_format_flag(parser: argparse.ArgumentParser) -> None:
+    """--format, its choices, help and default all from the registry of output formats
+    (``samtrack.io.formats``)."""
+    from samtrack.io.formats import FORMATS, default_formats
+
+    default = default_formats()
+    # <stem> is the input's name (as in --analytics' help); '%' is doubled because argparse
+    # %-formats help texts
+    listed = "; ".join(
+        f"{f.name} = {f.pattern.format(stem='<stem>')}, {f.description}" for f in FORMATS.values()
+    ).replace("%", "%%")
+    parser.add_argument(
+        "--format",
+        type=output_formats,
+        default=default,
+        metavar="LIST",
+        help=f"comma-separated (default: {','.join(default)}), from: {listed}",
+    )
+
+
 def add_quiet_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

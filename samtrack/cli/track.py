@@ -13,18 +13,6 @@ from samtrack.errors import SamtrackError
 from . import common
 
 
-def _formats(text: str) -> list[str]:
-    from samtrack.io.sinks import FORMAT_FILES
-
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in FORMAT_FILES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"invalid format {text!r}: choose from {', '.join(FORMAT_FILES)} (comma separated)"
-        )
-    return names
-
-
 def _start(text: str) -> int | float:
     """--start: a frame index (``120``) or seconds (``12.5s``)."""
     try:
@@ -90,13 +78,7 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     trk.add_argument(
         "--out", default="samtrack-out", metavar="DIR", help="(default: ./samtrack-out)"
     )
-    trk.add_argument(
-        "--format",
-        type=_formats,
-        default=["jsonl", "mots", "csv", "video"],
-        metavar="LIST",
-        help="comma-separated: jsonl, mots, mot, csv, video (default: jsonl,mots,csv,video)",
-    )
+    common.add_format_flag(trk)
     trk.add_argument(
         "--analytics",
         metavar="FILE",

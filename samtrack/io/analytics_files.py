@@ -17,6 +17,10 @@ the video, at the end. ``<line>.in`` / ``.out`` count the crossings in that inte
 ``.max_occupancy`` the most tracks inside the zone after any frame of the interval.
 Exits closed by the end of the stream (reason "stream_end") fall in the last interval.
 
+For a live source (``wall_clock=True``) every event also carries ``wall_time``: the UTC
+date and time (ISO 8601) when its frame reached this sink (events closed at the end, when
+the sink closes). ``on_event`` is called with each event, as written, in file order.
+
 The three files follow the sinks' rules (:mod:`samtrack.io.base`): written in
 ``<path>.partial`` (flushed every frame) and renamed when complete. If the run stops
 early, the ``.partial`` files are completed as far as the frames seen allow (open zone
@@ -31,14 +35,16 @@ import io
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from samtrack.analytics import Analytics, Event
+from samtrack.analytics.events import wall_clock as now_utc
 from samtrack.errors import SamtrackError
 from samtrack.io.base import ClosingSink, TextFileSink
 from samtrack.io.sinks import ANALYTICS_FILES
-from samtrack.types import FrameResult
+from samtrack.types import FrameResult, describe
 
 __all__ = ["ANALYTICS_FILES", "DEFAULT_INTERVAL", "MEASUREMENT_COLUMNS", "AnalyticsSink"]
 
@@ -84,7 +90,11 @@ class AnalyticsSink(ClosingSink):
     """Feeds every FrameResult to ``analytics`` and writes its events, counts per
     ``interval`` seconds and (at ``close()``) its per-track measurements to the three
     files in ``out_dir`` (see the module docstring). A Sink: ``write``, ``close``,
-    ``abort``, a context manager. ``events`` keeps every event written."""
+    ``abort``, a context manager. ``events`` keeps every event written.
+
+    on_event: called with every event after it is written (an error it raises stops the
+    run like any sink's). wall_clock: stamp each event with ``wall_time`` (live sources).
+    """
 
     def __init__(
         self,
@@ -92,11 +102,23 @@ class AnalyticsSink(ClosingSink):
         out_dir: str | os.PathLike[str],
         stem: str,
         interval: float = DEFAULT_INTERVAL,
+        *,
+        on_event: Callable[[Event], None] | None = None,
+        wall_clock: bool = False,
     ) -> None:
         self.analytics = analytics
         self.interval = check_interval(interval)
+        if on_event is not None and not callable(on_event):
+            raise SamtrackError(
+                f"on_event must be a callable taking an Event, not {describe(on_event)}"
+            )
+        self.on_event = on_event
+        self.wall_clock = bool(wall_clock)
         out = Path(out_dir)
-        self.paths = [out / pattern.format(stem=stem) for pattern in ANALYTICS_FILES.values()]
+        self.paths = [
+            out / ANALYTICS_FILES[name].format(stem=stem)
+            for name in ("events", "counts", "measurements")
+        ]
         self._files: list[_Text] = []
         try:
             for path in self.paths:
@@ -133,7 +155,8 @@ class AnalyticsSink(ClosingSink):
                 self._start_interval(self._index + 1)  # type: ignore[operator]
         elif self._index is None:
             self._start_interval(0)
-        self._record(self.analytics.update(result))
+        stamp = now_utc() if self.wall_clock else None  # before the work: when it arrived
+        self._record([e.at(stamp) for e in self.analytics.update(result)])
         for zone in self.analytics.zones:
             key = ("zone", zone.name, "max_occupancy")
             self._row[key] = max(self._row[key], len(zone.occupants))
@@ -147,6 +170,9 @@ class AnalyticsSink(ClosingSink):
                 self._row[("zone", e.name, key)] += 1  # type: ignore[index]
         self.events += events
         self._events.lines([json.dumps(e.to_dict()) + "\n" for e in events])
+        if self.on_event is not None:
+            for e in events:
+                self.on_event(e)
 
     def _start_interval(self, index: int) -> None:
         self._index = index
@@ -162,7 +188,8 @@ class AnalyticsSink(ClosingSink):
     def _complete(self) -> None:
         """The end of the stream: open visits closed, the last interval and the
         measurements written."""
-        self._record(self.analytics.flush())
+        stamp = now_utc() if self.wall_clock else None
+        self._record([e.at(stamp) for e in self.analytics.flush()])
         if self._index is not None:
             self._end_interval()
         measurements = self.analytics.measurements

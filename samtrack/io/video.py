@@ -8,6 +8,11 @@ yuv420p needs even sizes. MP4/MOV files are written fragmented, so the ``.partia
 left by a crash plays up to its last fragment (about one keyframe interval before it); a
 failed run (an exception in the ``with`` block) flushes the encoder, so its ``.partial``
 holds every frame written.
+
+With ``analytics`` (an object with ``lines`` and ``zones``, e.g. a
+``samtrack.analytics.Analytics``) each frame also shows the counting lines and zones with
+their counts as they stand when the frame is written (:func:`samtrack.render.render_analytics`):
+whoever feeds the analytics updates them with a result before this sink writes it.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import math
 import numbers
 import os
 from fractions import Fraction
+from typing import Any
 
 import av
 import numpy as np
 
 from samtrack.errors import SamtrackError
 from samtrack.io.base import FileSink
-from samtrack.render import Trails, render
+from samtrack.render import Trails, render, render_analytics
 from samtrack.types import FrameResult
 
 __all__ = ["VideoSink", "pick_codec"]
@@ -50,7 +56,9 @@ class VideoSink(FileSink):
 
     fps: the nominal frame rate (the source's); codec: an FFmpeg encoder name, default H.264
     with an MPEG-4 fallback; crf / preset: H.264 quality and speed; trail_length: how many
-    past box centres each track's trail shows (0: no trails); alpha: mask opacity.
+    past box centres each track's trail shows (0: no trails); alpha: mask opacity;
+    analytics: lines and zones to draw over every frame (see the module docstring; also
+    settable as the ``analytics`` attribute before the first frame, as the pipeline does).
     ``FrameResult.image`` must hold the RGB frame.
     """
 
@@ -64,6 +72,7 @@ class VideoSink(FileSink):
         preset: str = "veryfast",
         trail_length: int = 30,
         alpha: float = 0.45,
+        analytics: Any = None,
     ) -> None:
         if not (isinstance(fps, numbers.Real) and math.isfinite(fps) and fps > 0):
             raise SamtrackError(f"the annotated video needs a positive frame rate, not {fps!r}")
@@ -79,6 +88,7 @@ class VideoSink(FileSink):
         self.rate = Fraction(float(fps)).limit_denominator(1001)  # 30000/1001, 25, 12.5 ...
         self.crf, self.preset, self.alpha = crf, preset, alpha
         self.trails = Trails(trail_length) if trail_length > 0 else None
+        self.analytics = analytics
         self.frames_written = 0
         super().__init__(path)
         options = {"flush_packets": "1"}  # each packet reaches the file at once
@@ -133,6 +143,8 @@ class VideoSink(FileSink):
         if self.trails is not None:
             self.trails.update(result)
         drawn = render(image, result, self.trails, alpha=self.alpha)
+        if self.analytics is not None:
+            drawn = render_analytics(drawn, self.analytics.lines, self.analytics.zones)
         if h % 2 or w % 2:
             drawn = np.pad(drawn, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(drawn, format="rgb24")
