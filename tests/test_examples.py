@@ -87,3 +87,20 @@ def test_wildlife_batch_writes_a_row_per_clip_and_animal(tmp_path: Path) -> None
         if len(areas) == 1:  # one animal: its size as the truth has it
             (truth,) = areas.values()
             assert abs(float(mine[0]["mean_area_px"]) - np.mean(truth)) <= 0.1 * np.mean(truth)
+
+
+@pytest.mark.skipif(not CHECKPOINT.is_file(), reason="nano.pt not built yet")
+def test_annotated_frame_draws_the_line_and_its_counts(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from samtrack.render import LINE_COLOR
+
+    out = tmp_path / "frame.png"
+    assert _load("annotated_frame").main([str(out)]) == 0
+    image = cv2.imread(str(out))[:, :, ::-1]
+    assert image.shape == (384, 512, 3)  # the 256 x 192 clip scaled 2x
+    # the vertical door line at x = 0.5 of the width, in the line colour (video-coded)
+    column = image[40:360, 254:260].reshape(-1, 3).astype(int)
+    near = np.abs(column - np.array(LINE_COLOR)).max(axis=1) < 60
+    assert near.mean() > 0.5
