@@ -275,9 +275,9 @@ def test_overlaps_go_to_the_higher_logit_then_the_higher_score():
     logits[1, :, 1:] = 1.0  # lower than the first mask's over columns 2-5 (low-res 1-2)
     logits[1, :, 3] = 3.0
     scores = np.array([0.5, 0.9], np.float32)
-    by_logit = _resolve_overlaps(masks, scores, logits)
+    by_logit = _resolve_overlaps(masks.copy(), scores, logits)
     assert by_logit[0, :, :6].all() and by_logit[1, :, 6:].all() and not by_logit[1, :, :6].any()
-    by_score = _resolve_overlaps(masks, scores)
+    by_score = _resolve_overlaps(masks.copy(), scores)
     assert by_score[1, :, 2:].all() and not by_score[0, :, 2:].any()
 
 

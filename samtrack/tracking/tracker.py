@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import fields
 
 import numpy as np
 
@@ -37,6 +38,10 @@ from .search import looks_like, search_boxes
 from .track import Track, TrackState
 
 __all__ = ["Track", "TrackState", "Tracker", "TrackerConfig"]
+
+#: The most candidate-mask bytes one segmenter call may return while the tracker decodes
+#: its prompts (they are chunked to fit; one prompt's candidates always fit).
+CANDIDATE_BYTES = 256 * 2**20
 
 
 class Tracker:
@@ -97,8 +102,8 @@ class Tracker:
         track_prompts = [self._prompt_for(track, live, frame.size) for track in live]
         all_prompts = track_prompts + new_prompts
         chosen = self._segment(embedding, all_prompts, live, frame.size)
-        track_masks = chosen[np.arange(len(live))]
-        new_masks = chosen[np.arange(len(live), len(all_prompts))]
+        track_masks = chosen[: len(live)]  # views: no copy of every mask
+        new_masks = chosen[len(live) :]
         matched = self._associate(live, track_masks, frame)
         matched |= self._search([t for t in live if t.id not in matched], matched, embedding, frame)
         for track in live:
@@ -246,31 +251,49 @@ class Tracker:
         size: tuple[int, int],
         references: list[np.ndarray] | None = None,
     ) -> Masks:
-        """Decode every prompt in one call and keep one mask per prompt. The first
-        ``len(live)`` prompts are those tracks' (``references``: their expected boxes, by
-        default the predicted ones)."""
+        """Decode every prompt and keep one mask per prompt. The first ``len(live)``
+        prompts are those tracks' (``references``: their expected boxes, by default the
+        predicted ones). Prompts go to the segmenter in chunks of at most
+        :data:`CANDIDATE_BYTES` of candidate masks, and only each prompt's chosen mask
+        is kept: with three candidates a prompt, a thousand prompts on a 720p frame would
+        otherwise hold 2.8 GB of candidates at once."""
         if not prompts:
             return Masks.empty(*size)
         cfg = self.config
-        candidates = self.segmenter.segment(embedding, prompts, multimask=cfg.multimask)
-        per = len(candidates) // len(prompts)
-        scores = candidates.scores.reshape(len(prompts), per).astype(np.float64)
         if references is None:
             references = [clip_box_xyxy(t.predicted_box, size) for t in live]
         reference = list(references) + [p.box for p in prompts[len(live):]]
-        combined = scores.copy()
-        for i, ref in enumerate(reference):
-            if ref is None:
-                continue
-            rows = slice(i * per, (i + 1) * per)
-            motion = box_iou_batch(candidates.boxes[rows], ref)[:, 0]
-            combined[i] = cfg.motion_weight * motion + (1 - cfg.motion_weight) * scores[i]
-            if i < len(live):
-                # A candidate the track's gates would refuse (a merge, a bloated answer)
-                # loses to any they accept.
-                combined[i] += acceptable(live[i], candidates[rows], size, cfg, reference=ref)
-        best = np.arange(len(prompts)) * per + combined.argmax(axis=1)
-        return candidates[best]
+        per_prompt = (3 if cfg.multimask else 1) * size[0] * size[1]
+        step = max(1, CANDIDATE_BYTES // per_prompt)
+        chosen: dict[str, np.ndarray] = {}
+        for start in range(0, len(prompts), step):
+            part = prompts[start : start + step]
+            candidates = self.segmenter.segment(embedding, part, multimask=cfg.multimask)
+            per = len(candidates) // len(part)
+            scores = candidates.scores.reshape(len(part), per).astype(np.float64)
+            combined = scores.copy()
+            for i in range(len(part)):
+                ref = reference[start + i]
+                if ref is None:
+                    continue
+                rows = slice(i * per, (i + 1) * per)
+                motion = box_iou_batch(candidates.boxes[rows], ref)[:, 0]
+                combined[i] = cfg.motion_weight * motion + (1 - cfg.motion_weight) * scores[i]
+                if start + i < len(live):
+                    # A candidate the track's gates would refuse (a merge, a bloated
+                    # answer) loses to any they accept.
+                    combined[i] += acceptable(live[start + i], candidates[rows], size, cfg, reference=ref)
+            best = np.arange(len(part)) * per + combined.argmax(axis=1)
+            if step >= len(prompts):
+                return candidates[best] if per > 1 else candidates
+            for f in fields(Masks):
+                value = getattr(candidates, f.name)[best]
+                if f.name == "prompt_index":
+                    value = value + start
+                if f.name not in chosen:
+                    chosen[f.name] = np.empty((len(prompts), *value.shape[1:]), dtype=value.dtype)
+                chosen[f.name][start : start + len(part)] = value
+        return Masks(**chosen)
 
     def _associate(self, live: list[Track], masks: Masks, frame: Frame) -> set[int]:
         """Match this frame's masks to tracks; returns the ids of matched tracks."""
@@ -408,25 +431,28 @@ def _resolve_overlaps(
     """Give each pixel claimed by several masks to one of them: the one whose low-res
     logit (one L x L per mask, see :func:`logit_scale`) is highest there, as SAM 2 keeps
     the masks of several objects apart; the highest-scored one where logits are missing
-    or tie."""
-    claims = masks.sum(axis=0)
+    or tie. ``masks`` is changed in place (a thousand 720p masks are 0.9 GB) and
+    returned. Works one mask at a time over frame-sized arrays: a masks x shared-pixels
+    table of logits would take gigabytes when many objects overlap."""
+    claims = masks.sum(axis=0, dtype=np.int32)
     if claims.max(initial=0) <= 1:
         return masks
+    shared = claims > 1
     order = np.argsort(-scores, kind="stable")
     owner = np.full(masks.shape[1:], -1)
-    for i in order[::-1]:
-        owner[masks[i]] = i
+    for i in order[::-1]:  # the highest-scored last: it owns the pixel
+        owner[masks[i] & shared] = i
     usable = logits is not None and len(logits) == len(masks)
     if usable and all(lg is not None and lg.ndim == 2 and lg.shape == logits[0].shape for lg in logits):
-        ys, xs = np.nonzero(claims > 1)
         side = logits[0].shape[-1]
         scale = logit_scale(logits[0], masks.shape[1:])
-        ly = np.minimum((ys * scale).astype(int), side - 1)
-        lx = np.minimum((xs * scale).astype(int), side - 1)
-        # Only the shared pixels are looked up: no full stack of every track's logits.
-        value = np.where(masks[:, ys, xs], np.stack([lg[ly, lx] for lg in logits]), -np.inf)  # N x P
-        rank = np.empty(len(scores))
-        rank[order] = -np.arange(len(scores))  # higher is better
-        tied = value == value.max(axis=0)[None]
-        owner[ys, xs] = np.argmax(np.where(tied, rank[:, None], -np.inf), axis=0)
-    return masks & (owner[None] == np.arange(len(masks))[:, None, None])
+        best = np.full(masks.shape[1:], -np.inf, dtype=np.float32)
+        for i in order:  # best-scored first, and only a higher logit takes a pixel: ties stay
+            ys, xs = np.nonzero(masks[i] & shared)
+            value = logits[i][np.minimum((ys * scale).astype(int), side - 1), np.minimum((xs * scale).astype(int), side - 1)]
+            higher = value > best[ys, xs]
+            best[ys[higher], xs[higher]] = value[higher]
+            owner[ys[higher], xs[higher]] = i
+    for i in range(len(masks)):
+        masks[i] &= ~shared | (owner == i)
+    return masks
