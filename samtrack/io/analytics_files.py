@@ -128,7 +128,6 @@ class AnalyticsSink(ClosingSink):
                 f.abort(remove_partial=True)
             raise
         self._events, self._counts, self._measurements = self._files
-        self.events: list[Event] = []
         self._columns = [("line", line.name, k) for line in analytics.lines for k in ("in", "out")]
         self._columns += [
             ("zone", zone.name, k)
@@ -168,7 +167,6 @@ class AnalyticsSink(ClosingSink):
             elif e.kind in ("zone_entered", "zone_exited"):
                 key = "entries" if e.kind == "zone_entered" else "exits"
                 self._row[("zone", e.name, key)] += 1  # type: ignore[index]
-        self.events += events
         self._events.lines([json.dumps(e.to_dict()) + "\n" for e in events])
         if self.on_event is not None:
             for e in events:
