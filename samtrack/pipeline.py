@@ -87,12 +87,14 @@ def _check_model(model: Any) -> None:
     )
 
 
-def _segmenter(model: str | os.PathLike | Segmenter, device: str, dtype: str) -> Segmenter:
+def _segmenter(
+    model: str | os.PathLike | Segmenter, device: str, dtype: str, progress: bool = True
+) -> Segmenter:
     if hasattr(model, "embed") and hasattr(model, "segment"):
         return model  # type: ignore[return-value]
     from .models.registry import load_predictor
 
-    return load_predictor(os.fspath(model), device=device, dtype=dtype)  # type: ignore[arg-type]
+    return load_predictor(os.fspath(model), device=device, dtype=dtype, progress=progress)  # type: ignore[arg-type]
 
 
 def _open(source: SourceLike, start: float | None, stride: int, max_frames: int | None) -> Any:
@@ -189,6 +191,7 @@ def _stream(
     start: float | None,
     stride: int,
     max_frames: int | None,
+    progress: bool = True,
 ) -> Iterator[FrameResult]:
     """The body of :func:`track`, run as the caller iterates."""
     frames = _open(source, start, stride, max_frames)
@@ -206,7 +209,7 @@ def _stream(
             opened = isinstance(source, (str, os.PathLike, int))
             last_index, beyond = _last_index(frames, first.index, stride if opened else None)
             _check_reachable(schedule, first.index, last_index, beyond)
-        tracker = Tracker(_segmenter(model, device, dtype), cfg)
+        tracker = Tracker(_segmenter(model, device, dtype, progress), cfg)
         pending = sorted(schedule)  # frames whose prompts are still to be used
         moved: dict[int, int] = {}
         last: int | None = None
@@ -243,6 +246,7 @@ def track(
     start: float | None = None,
     stride: int = 1,
     max_frames: int | None = None,
+    progress: bool = True,
     **options: Any,
 ) -> Iterator[FrameResult]:
     """Track objects through a video, yielding a FrameResult per frame as it streams.
@@ -253,7 +257,8 @@ def track(
     checkpoint path, or a Segmenter object. prompts: a prompts file,
     frame index -> prompts, or prompts for the first frame. detections: a MOT det.txt,
     frame index -> N x 4 xyxy boxes, or a callable frame -> boxes. options: TrackerConfig
-    fields, e.g. ``discover_every=5``.
+    fields, e.g. ``discover_every=5``. progress: False hides the progress bars of the
+    model's first download and its checksum.
 
     Bad arguments (a source, model, prompts or option of the wrong kind) raise
     SamtrackError on the call. Before any frame is processed and before the model loads,
@@ -271,7 +276,8 @@ def track(
     check_prompt_count({**schedule, -1: initial}, cfg.max_objects)
     detector = detections_for(detections, detection_min_score)
     return _stream(
-        source, model, cfg, schedule, initial, detector, device, dtype, start, stride, max_frames
+        source, model, cfg, schedule, initial, detector, device, dtype, start, stride, max_frames,
+        progress,
     )
 
 
@@ -384,7 +390,7 @@ def track_to_files(
     with locked(out), _StopOnSignal(handle_signals) as stop:
         try:
             check_outputs(outputs, inputs, overwrite=overwrite)
-            results = track(frames, **kwargs)  # checks its arguments before any file opens
+            results = track(frames, progress=progress, **kwargs)  # checks its arguments before any file opens
         except BaseException:
             close = getattr(frames, "close", None)
             if close is not None:

@@ -137,3 +137,25 @@ def test_detections_file_rows_that_cannot_be_boxes_are_refused_by_row(tmp_path, 
     det.write_text(text)
     with pytest.raises(SamtrackError, match=message):
         load_mot_detections(det)
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_progress_reaches_the_model_download(monkeypatch, tmp_path, progress):
+    # --quiet (progress=False) also hides the bars of the weights' first download and
+    # checksum: the flag reaches load_predictor.
+    import samtrack.models.registry as registry
+
+    seen = {}
+
+    def fake_load_predictor(name, **kwargs):
+        seen.update(kwargs)
+        raise SamtrackError("stop here")
+
+    monkeypatch.setattr(registry, "load_predictor", fake_load_predictor)
+    spec = sv.single_object(seed=0, n_frames=2)
+    with pytest.raises(SamtrackError, match="stop here"):
+        list(track(frames_of(spec), model="mobile_sam", progress=progress))
+    assert seen["progress"] is progress
+    with pytest.raises(SamtrackError, match="stop here"):
+        track_to_files(frames_of(spec), tmp_path / "out", ["jsonl"], model="mobile_sam", progress=progress)
+    assert seen["progress"] is progress
