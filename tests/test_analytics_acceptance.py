@@ -476,3 +476,85 @@ def test_track_to_files_with_the_oracle_counts_the_true_crossings(
     p = prepared[name]
     run_oracle(p, tmp_path)
     check_run(p, tmp_path)
+
+
+# --------------------------------------------------------------------------- zone dwell
+
+ZONE = (90, 40, 160, 150)  # x1, y1, x2, y2 in pixels, edges inside
+
+
+def _zone_case(folder: Path) -> tuple[Path, Path, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """A disc crossing a rectangular zone left to right at 3.5 px a frame; its video, the
+    zone config (membership: half the mask inside), the truth, and its first box."""
+    xs = along(30, (226, 3.5))
+    n = len(xs)
+    spec = video("zone", n, disc(1, xs, np.full(n, 96.0), RED, n))
+    path = folder / "zone.mp4"
+    spec.write(path)
+    truth = [(gt.ids, gt.masks) for _, gt in spec.frames()]
+    x1, y1, x2, y2 = ZONE
+    config = folder / "zone.json"
+    config.write_text(json.dumps({"zones": [{"name": "bench", "min_overlap": 0.5,
+                                             "polygon": [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]}]}))
+    return path, config, truth, mask_to_box_xyxy(truth[0][1])[0]
+
+
+def _true_visit(truth: list[tuple[np.ndarray, np.ndarray]]) -> tuple[int, int]:
+    """The first and last frame with at least half of the true mask inside the zone,
+    counted with plain slicing (independent of the library's polygon raster)."""
+    x1, y1, x2, y2 = ZONE
+    inside = [
+        t for t, (_, masks) in enumerate(truth)
+        if len(masks) and masks[0][y1 : y2 + 1, x1 : x2 + 1].sum() >= 0.5 * masks[0].sum()
+    ]
+    assert inside == list(range(inside[0], inside[-1] + 1))  # one visit, as built
+    return inside[0], inside[-1]
+
+
+def _check_size(measurements: Path, truth: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """The track's length and width within 5% of the true disc's: the median over frames
+    of its mask's extent along x and y (a disc's minimum-area rectangle is its box)."""
+    import csv
+
+    with measurements.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 1
+    extents = [
+        (np.ptp(np.nonzero(m[0])[1]) + 1, np.ptp(np.nonzero(m[0])[0]) + 1) for _, m in truth if len(m)
+    ]
+    true_size = float(np.median(np.asarray(extents, float)))
+    for key in ("length_px", "width_px"):
+        assert abs(float(rows[0][key]) - true_size) <= 0.05 * true_size, (key, rows[0][key], true_size)
+
+
+def _check_dwell(events: list[dict], first: int, last: int) -> None:
+    entered = [e for e in events if e["kind"] == "zone_entered"]
+    exited = [e for e in events if e["kind"] == "zone_exited"]
+    assert len(entered) == 1 and len(exited) == 1
+    assert entered[0]["track_id"] == exited[0]["track_id"]
+    assert abs(entered[0]["frame"] - first) <= 1
+    assert abs(exited[0]["dwell_frames"] - (last - first + 1)) <= 1  # within one frame
+
+
+def test_zone_dwell_and_size_through_track_to_files_with_the_oracle(tmp_path: Path) -> None:
+    path, config, truth, box = _zone_case(tmp_path)
+    first, last = _true_visit(truth)
+    assert last - first + 1 >= 15
+    segmenter = OracleSegmenter(lambda i: truth[i], boundary_noise=1, miss_rate=0.02, seed=0)
+    track_to_files(str(path), tmp_path / "out", ["jsonl"], model=segmenter,
+                   prompts={0: [Prompt(box=box)]}, analytics=str(config), progress=False)
+    _check_dwell(read_events(tmp_path / "out" / "zone.events.jsonl"), first, last)
+    _check_size(tmp_path / "out" / "zone.measurements.csv", truth)
+
+
+@needs_nano
+@pytest.mark.usefixtures("one_torch_thread")
+def test_zone_dwell_and_size_through_samtrack_track_with_nano(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, config, truth, box = _zone_case(tmp_path)
+    first, last = _true_visit(truth)
+    argv = ["track", str(path), "--model", "nano", "--device", "cpu", "--format", "jsonl",
+            "--analytics", str(config), "--out", str(tmp_path / "out"), "--quiet",
+            "--box", ",".join(f"{v:g}" for v in box)]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    _check_dwell(read_events(tmp_path / "out" / "zone.events.jsonl"), first, last)
+    _check_size(tmp_path / "out" / "zone.measurements.csv", truth)
