@@ -143,7 +143,7 @@ def test_detections_file_rows_that_cannot_be_boxes_are_refused_by_row(tmp_path, 
 def test_progress_reaches_the_model_download(monkeypatch, tmp_path, progress):
     # --quiet (progress=False) also hides the bars of the weights' first download and
     # checksum: the flag reaches load_predictor.
-    import samtrack.models.registry as registry
+    from samtrack.models import registry
 
     seen = {}
 
