@@ -6,10 +6,6 @@ sources."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,6 +14,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from stream_utils import live_stream, once_listening
 
 from samtrack import cli
 from samtrack.analytics import AnalyticsConfig, LineCounter, parse_config
@@ -377,44 +374,17 @@ def test_events_of_a_file_have_no_wall_time(tmp_path, crossing):
     assert events and all("wall_time" not in e for e in events)
 
 
-STREAM_SERVER = """
-import sys, av, numpy as np
-url = f"tcp://127.0.0.1:{sys.argv[1]}?listen=1&listen_timeout=10000"
-with av.open(url, "w", format="mpegts") as c:
-    s = c.add_stream("mpeg2video", rate=25)
-    s.width, s.height, s.pix_fmt = 256, 192, "yuv420p"
-    for i in range(20):
-        image = np.full((192, 256, 3), 6 * i, np.uint8)
-        for p in s.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-            c.mux(p)
-    for p in s.encode():
-        c.mux(p)
-"""
-
-
 def test_events_of_a_live_stream_carry_the_wall_time(tmp_path, crossing):
     """A live MPEG-TS stream over TCP (as a camera gateway sends one); the oracle answers
     with the crossing's ground truth by frame index, whatever the pictures."""
     spec, config = crossing
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     began = datetime.now(timezone.utc)
-    server = subprocess.Popen([sys.executable, "-c", STREAM_SERVER, str(port)])
     got = []
-    try:
-        deadline = time.monotonic() + 10
-        while True:  # the server needs a moment to listen
-            try:
-                run(spec, tmp_path, ["jsonl"], source=f"tcp://127.0.0.1:{port}",
-                    analytics=config, on_event=got.append)
-                break
-            except SamtrackError as e:
-                if "earlier run" in str(e) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-    finally:
-        server.wait(timeout=10)
+    with live_stream(256, 192, 20, 6) as url:
+        once_listening(
+            lambda: run(spec, tmp_path, ["jsonl"], source=url, analytics=config, on_event=got.append),
+            fatal=lambda e: "earlier run" in str(e),
+        )
     ended = datetime.now(timezone.utc)
     events = read_events(tmp_path / "x.events.jsonl")
     assert len(events) > 4 and [e.to_dict() for e in got] == events

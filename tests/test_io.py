@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 import socket
-import subprocess
-import sys
 import threading
 import time
 import tracemalloc
@@ -20,6 +18,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from stream_utils import live_stream, once_listening
 
 from samtrack.errors import SamtrackError
 from samtrack.io import ImageFolderSource, Source, VideoSource, open_source
@@ -428,37 +427,10 @@ def test_http_url_reads_and_seeks(video: Path) -> None:
         server.server_close()
 
 
-LIVE_SERVER = """
-import sys, av, numpy as np
-url = f"tcp://127.0.0.1:{sys.argv[1]}?listen=1&listen_timeout=10000"
-with av.open(url, "w", format="mpegts") as c:
-    s = c.add_stream("mpeg2video", rate=25)
-    s.width, s.height, s.pix_fmt = 128, 96, "yuv420p"
-    for i in range(30):
-        image = np.full((96, 128, 3), 4 * i, np.uint8)
-        for p in s.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-            c.mux(p)
-    for p in s.encode():
-        c.mux(p)
-"""
-
-
 def test_live_stream_decodes_and_drops_and_iterates_once() -> None:
     """An MPEG-TS stream over TCP (what a camera gateway sends): no frame count, no seeking."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-c", LIVE_SERVER, str(port)])
-    try:
-        deadline = time.monotonic() + 10
-        while True:  # the server needs a moment to listen
-            try:
-                source = open_source(f"tcp://127.0.0.1:{port}", start=3, stride=2)
-                break
-            except SamtrackError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    with live_stream(W, H, 30, 4) as url:
+        source = once_listening(lambda: open_source(url, start=3, stride=2))
         with source:
             assert source.is_live and source.frame_count is None and source.expected_frames is None
             assert source.size == (H, W) and source.fps == FPS
@@ -468,8 +440,6 @@ def test_live_stream_decodes_and_drops_and_iterates_once() -> None:
         assert indices(frames) == list(range(3, 30, 2))
         assert [index_of(f.image) for f in frames] == list(range(3, 30, 2))
         assert all(f.time == pytest.approx(f.index / FPS) for f in frames)
-    finally:
-        server.wait(timeout=10)
 
 
 def test_variable_frame_rate_counts_frames_and_keeps_pts_times(tmp_path: Path) -> None:
