@@ -354,7 +354,7 @@ def track_to_files(
 
     from .errors import Interrupted
     from .io.base import partial_path
-    from .io.outdir import check_outputs, locked, stale_files
+    from .io.outdir import check_outputs, locked, remove_output, stale_files
     from .io.sinks import OUTPUT_FILES, MultiSink, open_sinks
     from .io.sources import open_source
     from .io.video import VideoSink
@@ -413,7 +413,7 @@ def track_to_files(
             except BaseException:
                 sinks.abort()
                 for p in files:
-                    _discard_partial(partial_path(p))
+                    remove_output(partial_path(p))
                 raise
             # first: the analytics take in each result before the video draws their state
             sinks.sinks.insert(0, analytics_sink)
@@ -423,6 +423,7 @@ def track_to_files(
                     sink.analytics = suite
         elif on_event is not None:
             from .analytics import LifecycleEvents
+            from .analytics.events import wall_clock
 
             lifecycle = LifecycleEvents()
         started = time.perf_counter()
@@ -433,7 +434,7 @@ def track_to_files(
                 for result in _chain(first, results) if first is not None else ():
                     sinks.write(result)
                     if lifecycle is not None:
-                        stamp = _wall_clock() if live else None
+                        stamp = wall_clock() if live else None
                         for event in lifecycle.update(result):
                             on_event(event.at(stamp))  # type: ignore[misc]
                     if on_result is not None:
@@ -453,46 +454,8 @@ def track_to_files(
             bar.close()
         removed = []
         if overwrite:
-            removed = stale_files(out, OUTPUT_FILES, stem, keep=files)
-            for path in removed:
-                path.unlink(missing_ok=True)
-            removed += _stale_folders(out, stem, keep=files)
+            removed = [p for p in stale_files(out, OUTPUT_FILES, stem, keep=files) if remove_output(p)]
     return RunSummary(count, time.perf_counter() - started, len(seen), files, removed, suite)
-
-
-def _wall_clock() -> str:
-    from .analytics.events import wall_clock
-
-    return wall_clock()
-
-
-def _discard_partial(path: Path) -> None:
-    """Remove a ``.partial`` output of this run that never got going: a file, or a crops
-    folder (only if it holds nothing but crops)."""
-    if path.is_dir():
-        from .io.crops import remove_crops_folder
-
-        remove_crops_folder(path)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _stale_folders(out: Path, stem: str, keep: Sequence[Path]) -> list[Path]:
-    """Remove the crops folders (final and ``.partial``) of an earlier run of ``stem``
-    that this run did not write (``stale_files`` covers files only); the removed ones."""
-    from .io.base import partial_path
-    from .io.crops import CROPS_FOLDER, remove_crops_folder
-    from .io.sinks import OUTPUT_FILES
-
-    if CROPS_FOLDER not in list(OUTPUT_FILES):
-        return []  # no crops format registered: no such folder is a result
-    folder = out / CROPS_FOLDER.format(stem=stem)
-    kept = {p.resolve() for p in keep}
-    return [
-        p
-        for p in (folder, partial_path(folder))
-        if p.is_dir() and p.resolve() not in kept and remove_crops_folder(p)
-    ]
 
 
 def _analytics_config(analytics: Any) -> Any:

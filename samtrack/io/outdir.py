@@ -5,8 +5,9 @@
   ``flock``, so a run that was killed never leaves a stale one). Re-entrant in a process.
 - :func:`check_outputs`: refuse to write over an input, and over earlier results
   (final or ``.partial`` files) unless ``overwrite``.
-- :func:`stale_files`: the files of earlier runs with the same stem (every known format,
-  final and ``.partial``) that ``overwrite`` removes once the new results are in place.
+- :func:`stale_files`: the outputs of earlier runs with the same stem (every known format,
+  final and ``.partial``) that ``overwrite`` removes once the new results are in place;
+  :func:`remove_output` removes one (a file, or a folder of crops).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from samtrack.errors import SamtrackError
 from samtrack.io.base import partial_path
 
-__all__ = ["LOCK_NAME", "check_outputs", "locked", "stale_files"]
+__all__ = ["LOCK_NAME", "check_outputs", "locked", "remove_output", "stale_files"]
 
 LOCK_NAME = ".samtrack.lock"
 
@@ -128,13 +129,25 @@ def check_outputs(
 
 
 def stale_files(folder: Path, patterns: Iterable[str], stem: str, keep: Iterable[Path]) -> list[Path]:
-    """Files of earlier runs named after ``stem`` by any of ``patterns`` (``{stem}...``),
-    final or ``.partial``, that are not in ``keep``."""
+    """Outputs of earlier runs (files, or folders such as ``{stem}_crops``) named after
+    ``stem`` by any of ``patterns`` (``{stem}...``), final or ``.partial``, that are not in
+    ``keep``."""
     kept = {Path(p).resolve() for p in keep}
     found = []
     for pattern in patterns:
         path = folder / pattern.format(stem=stem)
         for candidate in (path, partial_path(path)):
-            if candidate.is_file() and candidate.resolve() not in kept:
+            if candidate.exists() and candidate.resolve() not in kept:
                 found.append(candidate)
     return found
+
+
+def remove_output(path: Path) -> bool:
+    """Remove one output: a file, or a folder only if it holds nothing but crops (one that
+    holds anything else is not ours to delete, and stays); whether it is gone."""
+    if path.is_dir():
+        from samtrack.io.crops import remove_crops_folder
+
+        return remove_crops_folder(path)
+    path.unlink(missing_ok=True)
+    return True
