@@ -90,6 +90,19 @@ def test_image_embedding_matches_official(golden):
     torch.testing.assert_close(emb[:, channels], data["embedding"], atol=1e-4, rtol=0)
 
 
+def test_banded_relative_position_mask_gives_the_same_embedding(golden, monkeypatch):
+    """The global layers build their relative-position mask a band of query rows at a
+    time when it would exceed MASK_BYTES; one row per band must not change the result."""
+    from samtrack.models import image_encoder
+
+    data, predictor = golden
+    if data["arch"] != "vit":
+        pytest.skip("TinyViT has no relative-position mask")
+    monkeypatch.setattr(image_encoder, "MASK_BYTES", 1)
+    emb = our_embedding(data, predictor)
+    torch.testing.assert_close(emb[:, data["embedding_channels"]], data["embedding"], atol=1e-4, rtol=0)
+
+
 def prompts_of(case):
     def rows(key):
         value = case.get(key)

@@ -37,6 +37,12 @@ class PatchEmbed(nn.Module):
         return self.proj(x).permute(0, 2, 3, 1)
 
 
+# The relative-position mask of a global attention layer is built a band of query rows
+# at a time, at most this many bytes (ViT-B at 1024: 20 of 64 rows a band, instead of an
+# 805 MB table). Larger bands were no faster on the CPU.
+MASK_BYTES = 256 << 20
+
+
 def _relative_table(q_size: int, k_size: int, table: torch.Tensor) -> torch.Tensor:
     """Embeddings of every (query, key) offset along one axis: q_size x k_size x C.
 
@@ -72,7 +78,6 @@ class Attention(nn.Module):
         super().__init__()
         self.num_heads = num_heads
         head_dim = dim // num_heads
-        self.scale = head_dim**-0.5
         self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
         self.use_rel_pos = use_rel_pos
@@ -85,20 +90,44 @@ class Attention(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, h, w, _ = x.shape
         n = self.num_heads
-        qkv = self.qkv(x).reshape(b, h * w, 3, n, -1).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.reshape(3, b * n, h * w, -1).unbind(0)
-        attn = (q * self.scale) @ k.transpose(-2, -1)
-        if self.use_rel_pos:
-            rh = _relative_table(h, h, self.rel_pos_h)  # h x h x c
-            rw = _relative_table(w, w, self.rel_pos_w)  # w x w x c
-            grid_q = q.reshape(b * n, h, w, -1)
-            bias_h = torch.einsum("bhwc,hkc->bhwk", grid_q, rh)
-            bias_w = torch.einsum("bhwc,wkc->bhwk", grid_q, rw)
-            attn = attn.view(b * n, h, w, h, w) + bias_h[..., :, None] + bias_w[..., None, :]
-            attn = attn.view(b * n, h * w, h * w)
-        attn = attn.softmax(dim=-1)
-        out = (attn @ v).view(b, n, h, w, -1).permute(0, 2, 3, 1, 4).reshape(b, h, w, -1)
-        return self.proj(out)
+        # B x heads x HW x c each; the scale is SDPA's default, head_dim ** -0.5.
+        q, k, v = self.qkv(x).reshape(b, h * w, 3, n, -1).permute(2, 0, 3, 1, 4).unbind(0)
+        if not self.use_rel_pos:
+            out = F.scaled_dot_product_attention(q, k, v)
+        else:
+            out = self._rel_pos_attention(q, k, v, h, w)
+        return self.proj(out.transpose(1, 2).reshape(b, h, w, -1))
+
+    def _rel_pos_attention(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, h: int, w: int
+    ) -> torch.Tensor:
+        """Attention with the decomposed relative-position terms as an additive mask.
+
+        The mask of query (y, x) and key (y', x') is q . Rh[y, y'] + q . Rw[x, x'] (q not
+        scaled, as in the official release). It is built for a band of query rows at a
+        time, at most MASK_BYTES, so that the global layers never hold the whole
+        HW x HW table; scaled_dot_product_attention then never writes the scores
+        out either. Same result as softmax(q k^T * scale + mask) v up to float rounding.
+        """
+        b, n, _, c = q.shape
+        grid_q = q.reshape(b, n, h, w, c)
+        rh = _relative_table(h, h, self.rel_pos_h).to(q.dtype)  # h x h x c
+        rw = _relative_table(w, w, self.rel_pos_w).to(q.dtype)  # w x w x c
+        bias_h = torch.einsum("bnywc,ykc->bnywk", grid_q, rh)  # per query row y: key row
+        bias_w = torch.einsum("bnyxc,xkc->bnyxk", grid_q, rw)  # per query column x: key column
+        row_bytes = b * n * w * h * w * q.element_size()
+        rows = max(1, min(h, MASK_BYTES // row_bytes))
+        if rows == h:
+            mask = (bias_h[..., :, None] + bias_w[..., None, :]).reshape(b, n, h * w, h * w)
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        out = torch.empty_like(q)
+        for y0 in range(0, h, rows):
+            y1 = min(h, y0 + rows)
+            mask = bias_h[:, :, y0:y1, :, :, None] + bias_w[:, :, y0:y1, :, None, :]
+            mask = mask.reshape(b, n, (y1 - y0) * w, h * w)
+            band = slice(y0 * w, y1 * w)
+            out[:, :, band] = F.scaled_dot_product_attention(q[:, :, band], k, v, attn_mask=mask)
+        return out
 
 
 def window_partition(x: torch.Tensor, size: int) -> tuple[torch.Tensor, tuple[int, int]]:

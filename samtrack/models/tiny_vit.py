@@ -30,6 +30,19 @@ class ConvBN(nn.Sequential):
         )
         self.add_module("bn", nn.BatchNorm2d(out_chans))
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return super().forward(x)
+        # At inference the normalisation is an affine map per channel: fold it into the
+        # convolution's weights and bias (one pass over the activations instead of two).
+        conv, bn = self.c, self.bn
+        assert isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)
+        assert bn.running_var is not None and bn.running_mean is not None
+        scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+        weight = conv.weight * scale[:, None, None, None]
+        bias = bn.bias - bn.running_mean * scale
+        return F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups)
+
 
 class PatchEmbed(nn.Module):
     """Two stride-2 3x3 convolutions: B x 3 x S x S -> B x D x S/4 x S/4."""
@@ -79,7 +92,6 @@ class Attention(nn.Module):
         super().__init__()
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
-        self.scale = self.head_dim**-0.5
         self.norm = nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
@@ -94,10 +106,9 @@ class Attention(nn.Module):
         b, n, _ = x.shape
         qkv = self.qkv(self.norm(x)).view(b, n, self.num_heads, 3 * self.head_dim)
         q, k, v = qkv.permute(0, 2, 1, 3).split(self.head_dim, dim=3)
-        attn = (q @ k.transpose(-2, -1)) * self.scale
-        attn = attn + self.attention_biases[:, self.attention_bias_idxs]
-        out = (attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, -1)
-        return self.proj(out)
+        bias = self.attention_biases[:, self.attention_bias_idxs].to(q.dtype)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        return self.proj(out.transpose(1, 2).reshape(b, n, -1))
 
 
 class Mlp(nn.Module):
