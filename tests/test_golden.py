@@ -157,3 +157,29 @@ def test_end_to_end_embedding_close_to_official(golden):
     emb = predictor.embed(data["image"].numpy()).features[:, data["embedding_channels"]]
     diff = (emb - data["embedding"]).abs().max().item()
     assert diff <= 0.05 * data["embedding"].abs().max().item()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_factored_cross_attention_equals_plain(shared):
+    """The decoder's cross attentions in factored form (prompt tokens taken to the image
+    tokens' width) give what the plain projections give, with padded tokens masked out
+    and with image tokens shared by every prompt (batch 1)."""
+    from samtrack.models.transformer import Attention
+
+    torch.manual_seed(0)
+    attn = Attention(256, 8, downsample_rate=2).eval()
+    for p in attn.parameters():
+        torch.nn.init.normal_(p, std=0.1)
+    b, t, n = 3, 9, 64 * 64
+    tokens = torch.randn(b, t, 256)
+    image = torch.randn(1 if shared else b, n, 256)
+    image_pe = torch.randn(1, n, 256)
+    mask = torch.ones(b, t, dtype=torch.bool)
+    mask[1, -3:] = False
+    assert attn.factored(t)
+    with torch.inference_mode():
+        plain_t2i = attn(tokens, image + image_pe, image)
+        plain_i2t = attn(image + image_pe, tokens, tokens, mask)
+        torch.testing.assert_close(attn.tokens_to_image(tokens, image + image_pe, image), plain_t2i, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(attn.image_to_tokens(image + image_pe, tokens, tokens, mask), plain_i2t, atol=1e-4, rtol=1e-4)
+    assert not attn.factored(16)  # 8 heads x 16 tokens: the plain form is cheaper

@@ -68,7 +68,8 @@ class MaskDecoder(nn.Module):
         """Masks for B prompts on one image.
 
         image_embeddings 1 x C x E x E (or B x ...), image_pe 1 x C x E x E, sparse B x T x C,
-        dense B x C x E x E, token_mask B x T (True = real token) or None.
+        dense B x C x E x E (or 1 x ... when shared by every prompt), token_mask B x T
+        (True = real token) or None.
         Returns low-res logits B x M x 4E x 4E and predicted IoU B x M, with M = 3 for
         multimask output (the three ambiguity-aware masks) and 1 otherwise.
         """
@@ -94,18 +95,16 @@ class MaskDecoder(nn.Module):
         if token_mask is not None:
             always = token_mask.new_ones(batch, output_tokens.shape[1])
             token_mask = torch.cat([always, token_mask], dim=1)
-        src = image_embeddings
-        if src.shape[0] != batch:
-            src = src.expand(batch, -1, -1, -1)
-        src = src + dense_prompt_embeddings
-        pos = image_pe.expand(batch, -1, -1, -1)
-        b, c, h, w = src.shape
+        # 1 x C x E x E when every prompt has the same dense embedding (no mask input):
+        # the image tokens are then shared until the first image-to-token attention.
+        src = image_embeddings + dense_prompt_embeddings
+        _, c, h, w = src.shape
 
-        hs, src = self.transformer(src, pos, tokens, token_mask)
+        hs, src = self.transformer(src, image_pe, tokens, token_mask)
         iou_token_out = hs[:, 0, :]
         mask_tokens_out = hs[:, 1 : 1 + self.num_mask_tokens, :]
 
-        upscaled = self.output_upscaling(src.transpose(1, 2).reshape(b, c, h, w))
+        upscaled = self.output_upscaling(src.transpose(1, 2).reshape(batch, c, h, w))
         hyper_in = torch.stack(
             [mlp(mask_tokens_out[:, i, :]) for i, mlp in enumerate(self.output_hypernetworks_mlps)],
             dim=1,

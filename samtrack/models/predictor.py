@@ -107,6 +107,7 @@ class Predictor:
         self.memory_format = torch.channels_last if self.device.type != "mps" else torch.contiguous_format
         self.model.image_encoder.to(memory_format=self.memory_format)
         self.mask_chunk = mask_chunk
+        self._pe_cache: tuple[tuple[int, int], torch.Tensor] | None = None
         self.prompt_chunk = prompt_chunk or default_prompt_chunk(self.model, self.device)
 
     @property
@@ -164,7 +165,8 @@ class Predictor:
         prompts: Sequence[Prompt],
         layout: tuple[int, bool] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Sparse tokens B x T x C, their mask B x T (False = batch padding), dense B x C x E x E.
+        """Sparse tokens B x T x C, their mask B x T (False = batch padding), dense B x C x E x E
+        (1 x C x E x E, shared, when no prompt has mask logits).
 
         Each prompt gets exactly the tokens it would get alone in the official release
         (points, a pad point when it has points but no box, two box corners); shorter
@@ -202,8 +204,8 @@ class Predictor:
         sparse = torch.cat(parts, dim=1)
         token_mask = torch.cat(masks, dim=1)
 
-        dense = pe.no_mask_dense(b).clone()
         with_mask = [i for i, p in enumerate(prompts) if p.mask_logits is not None]
+        dense = pe.no_mask_dense(b if with_mask else 1).clone()
         if with_mask:
             size = pe.mask_input_size
             logits = np.stack([np.asarray(prompts[i].mask_logits, dtype=np.float32) for i in with_mask])
@@ -227,12 +229,21 @@ class Predictor:
         sparse, token_mask, dense = self.encode_prompts(embedding, prompts, layout)
         return self.model.mask_decoder(
             image_embeddings=embedding.features,
-            image_pe=self.model.prompt_encoder.get_dense_pe(),
+            image_pe=self._dense_pe(),
             sparse_prompt_embeddings=sparse,
             dense_prompt_embeddings=dense,
             multimask_output=multimask,
             token_mask=token_mask,
         )
+
+    def _dense_pe(self) -> torch.Tensor:
+        """The prompt encoder's position encoding of the embedding grid, computed once
+        (and again only if its weights change)."""
+        gaussian = self.model.prompt_encoder.pe_layer.positional_encoding_gaussian_matrix
+        key = (gaussian.data_ptr(), gaussian._version)
+        if self._pe_cache is None or self._pe_cache[0] != key:
+            self._pe_cache = (key, self.model.prompt_encoder.get_dense_pe())
+        return self._pe_cache[1]
 
     @torch.inference_mode()
     def upscale(
