@@ -201,3 +201,24 @@ def test_segment_everything(
     coverage = np.array([(index[mask] > 0).mean() for mask in scene.masks])
     assert coverage.min() > 0.8, coverage
     assert (index[~scene.masks.any(axis=0)] > 0).mean() < 0.05
+
+
+def test_threads_sets_the_model_threads_and_refuses_zero(
+    scene, image: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    out = tmp_path / "out" / "mask.png"
+    box = ",".join(f"{v:g}" for v in scene.boxes_xyxy[0])
+    argv = ["segment", str(image), "--out", str(out), "--model", "nano", "--box", box]
+    try:
+        code, _, err = _run([*argv, "--threads", "1"], capsys)
+        assert code == 0, err
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    code, _, err = _run([*argv, "--threads", "0", "--overwrite"], capsys)
+    assert code == 2
+    assert "invalid count '0': expected a positive integer" in err
+    assert len(err.strip().splitlines()) == 1

@@ -55,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always", SamtrackWarning)
         try:
             args = build_parser().parse_args(argv)
+            if getattr(args, "threads", None):
+                import torch
+
+                torch.set_num_threads(args.threads)
             return int(args.run(args))
         except (common.UsageError, SamtrackError) as e:
             print(f"{PROG}: error: {e}", file=sys.stderr)

@@ -80,7 +80,8 @@ def show(values: Sequence[float]) -> str:
 
 
 def add_model_flags(parser: argparse.ArgumentParser, default: str = DEFAULT_MODEL) -> None:
-    """--model / --checkpoint, --device and --dtype (read by :func:`model_source`)."""
+    """--model / --checkpoint, --device, --dtype (read by :func:`model_source`) and
+    --threads (applied by the command line's main)."""
     from samtrack.models.registry import REGISTRY
 
     model = parser.add_mutually_exclusive_group()
@@ -97,7 +98,15 @@ def add_model_flags(parser: argparse.ArgumentParser, default: str = DEFAULT_MODE
         "--dtype",
         default="float32",
         choices=("float32", "bfloat16", "float16"),
-        help="image encoder precision (default: float32)",
+        help="image encoder precision (default: float32; bfloat16 is 1.5-2.7x faster on a "
+        "CPU with bf16 instructions, see BENCHMARKS.md)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        metavar="N",
+        help="CPU threads for the model (default: one per core; give each of several "
+        "runs on one machine its share)",
     )
 
 

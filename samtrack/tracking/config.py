@@ -58,6 +58,9 @@ class TrackerConfig:
     frame lost, and otherwise start tentative tracks (not those lying mostly inside a lost
     track's predicted box: likely that object, merged or half hidden). Association is a
     cascade: tracks seen in the last frame choose first, lost ones take what is left.
+    Speed: ``segment_every`` k > 1 runs the segmenter on every k-th frame only (and on any
+    frame with prompts or detections); in between, each shown track's last mask moves by
+    its Kalman-predicted displacement, and ``max_age`` counts segmented frames.
     The growth gate's reference is the largest of: the 75th percentile of a track's last 15
     full-view areas (a few merged or bloated masks do not raise it, partial views do not
     lower it), carried forward to the frame by their Theil-Sen trend when they grow, so it
@@ -79,7 +82,7 @@ class TrackerConfig:
     Every field is checked on construction: a value out of its range raises
     :class:`~samtrack.errors.SamtrackError` (also a ``ValueError``) naming the field and its
     CLI flag. Fractions and scores lie in [0, 1], counts are whole numbers >= 0 (>= 1 for
-    ``discover_points_per_side`` and ``max_objects``), ``max_area_change`` >= 1, and
+    ``discover_points_per_side``, ``max_objects`` and ``segment_every``), ``max_area_change`` >= 1, and
     distances >= 0; every number is finite.
     """
 
@@ -113,6 +116,7 @@ class TrackerConfig:
     kalman_min_score: float = 0.3
     occlusion_area_ratio: float = 0.7
     max_objects: int = MAX_OBJECTS
+    segment_every: int = 1
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -192,4 +196,5 @@ _RULES = {
     "kalman_min_score": _FRACTION,
     "occlusion_area_ratio": _FRACTION,
     "max_objects": _number(1, whole=True),
+    "segment_every": _number(1, whole=True),
 }

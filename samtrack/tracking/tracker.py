@@ -27,6 +27,7 @@ from ..types import (
     check_box_order,
     check_image,
     describe,
+    mask_to_box_xyxy,
     prompt_list,
 )
 from .association import associate, distinct
@@ -58,6 +59,7 @@ class Tracker:
         self.tracks: list[Track] = []
         self._next_id = 1
         self.frames_seen = 0
+        self._segmented = -1  # the index of the last frame the segmenter saw
         self.discovery = Discovery(self.config)
         # ids of the tracks ever confirmed: only these appear in results, so only these
         # are reported as started, lost and ended
@@ -79,6 +81,9 @@ class Tracker:
         xyxy) tentative ones, both only while fewer than ``max_objects`` tracks are live
         (prompts beyond that are left out with a SamtrackWarning, detections quietly)."""
         prompts, detections = self._check_input(frame, prompts, detections)
+        every = self.config.segment_every
+        if every > 1 and self.frames_seen % every and not prompts and (detections is None or not len(detections)):
+            return self._coast(frame)
         live = self.live_tracks
         states_before = {t.id: t.state for t in live}
         room = max(0, self.config.max_objects - len(live))
@@ -121,9 +126,31 @@ class Tracker:
             points=points,
         )
         self.frames_seen += 1
+        self._segmented = frame.index
         lifecycle = self._lifecycle(states_before)
         self.tracks = self.live_tracks
         return self._result(frame, *lifecycle)
+
+    def _coast(self, frame: Frame) -> FrameResult:
+        """A frame the segmenter skips (``segment_every``): the filters step forward, and
+        each track shown on the last segmented frame is shown again, its mask moved by the
+        displacement its filter predicts. No track's state changes but the filter's."""
+        live = self.live_tracks
+        self._predict(live)
+        self.frames_seen += 1
+        shown, masks, boxes, logits = [], [], [], []
+        for t in live:
+            if t.state is not TrackState.CONFIRMED or t.last_frame != self._segmented:
+                continue
+            dx, dy = t.displacement
+            mask = shift_array(t.mask, int(np.rint(dx)), int(np.rint(dy)), fill=False)
+            if not mask.any():
+                continue  # moved out of the frame
+            shown.append(t)
+            masks.append(mask)
+            boxes.append(mask_to_box_xyxy(mask[None])[0])
+            logits.append(shift_logits(t.logits, dx, dy, frame.size))
+        return self._show(frame, shown, masks, boxes, logits)
 
     def _lifecycle(
         self, states_before: dict[int, TrackState]
@@ -397,27 +424,43 @@ class Tracker:
         lost: tuple[int, ...] = (),
         ended: tuple[int, ...] = (),
     ) -> FrameResult:
-        height, width = frame.size
-        lifecycle = {"started": started, "lost": lost, "ended": ended}
         shown = [
             t for t in self.tracks if t.state is TrackState.CONFIRMED and t.last_frame == frame.index
         ]
+        return self._show(
+            frame, shown, [t.mask for t in shown], [t.box for t in shown], [t.logits for t in shown],
+            {"started": started, "lost": lost, "ended": ended},
+        )
+
+    @staticmethod
+    def _show(
+        frame: Frame,
+        shown: list[Track],
+        masks: list[np.ndarray],
+        boxes: list[np.ndarray],
+        logits: list[np.ndarray | None],
+        lifecycle: dict[str, tuple[int, ...]] | None = None,
+    ) -> FrameResult:
+        """The result of ``frame``: the ``shown`` tracks with these masks, boxes and logits
+        (the logits settle the pixels two masks claim)."""
+        height, width = frame.size
+        lifecycle = lifecycle or {}
         if not shown:
             result = FrameResult.empty(frame.index, frame.time, height, width)
             result.image = frame.image
-            result.started, result.lost, result.ended = started, lost, ended
+            for key, ids in lifecycle.items():
+                setattr(result, key, ids)
             return result
-        masks = np.stack([t.mask for t in shown])
         scores = np.array([t.score for t in shown], dtype=np.float32)
-        masks = _resolve_overlaps(masks, scores, [t.logits for t in shown])
+        stack = _resolve_overlaps(np.stack(masks), scores, logits)
         return FrameResult(
             frame_index=frame.index,
             time=frame.time,
             height=height,
             width=width,
             track_ids=np.array([t.id for t in shown], dtype=np.int64),
-            masks=masks,
-            boxes=np.stack([t.box for t in shown]).astype(np.float32),
+            masks=stack,
+            boxes=np.stack(boxes).astype(np.float32),
             scores=scores,
             labels=[t.label for t in shown],
             image=frame.image,

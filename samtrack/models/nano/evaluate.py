@@ -1,6 +1,6 @@
 """Measure a SAM model on held-out synthetic objects: box-prompt and single-point mIoU.
 
-    python -m samtrack.models.nano.evaluate [--checkpoint samtrack/models/nano/nano.pt]
+    python -m samtrack.models.nano.evaluate [--checkpoint samtrack/models/nano/nano.pt] [--dtype bfloat16]
 
 The held-out scenes are ``random_scene(numpy.random.default_rng([EVAL_SEED, i]),
 SceneConfig())`` for i = 0, 1, ...; their targets are taken in order until ``n_objects``.
@@ -56,11 +56,13 @@ def evaluate(
     seed: int = EVAL_SEED,
     scene_config: SceneConfig | None = None,
     threads: int | None = 2,
+    dtype: str = "float32",
 ) -> dict[str, float | int]:
-    """Mean IoU of box and single-point prompts over ``n_objects`` held-out objects."""
+    """Mean IoU of box and single-point prompts over ``n_objects`` held-out objects
+    (``dtype``: the image encoder's precision, as in :class:`Predictor`)."""
     if threads is not None:
         torch.set_num_threads(threads)
-    predictor = Predictor(sam.eval(), device="cpu")
+    predictor = Predictor(sam.eval(), device="cpu", dtype=dtype)
     config = scene_config or SceneConfig()
     box_iou: list[float] = []
     point_iou: list[float] = []
@@ -94,10 +96,12 @@ def evaluate(
     }
 
 
-def evaluate_sets(sam: Sam, n_objects: int = 300, threads: int | None = 2) -> dict[str, float | int]:
+def evaluate_sets(
+    sam: Sam, n_objects: int = 300, threads: int | None = 2, dtype: str = "float32"
+) -> dict[str, float | int]:
     """:func:`evaluate` on the default scenes and, prefixed ``crowd_``, on ``CROWD_SCENE``."""
-    metrics = evaluate(sam, n_objects=n_objects, threads=threads)
-    crowd = evaluate(sam, n_objects=n_objects, scene_config=CROWD_SCENE, threads=threads)
+    metrics = evaluate(sam, n_objects=n_objects, threads=threads, dtype=dtype)
+    crowd = evaluate(sam, n_objects=n_objects, scene_config=CROWD_SCENE, threads=threads, dtype=dtype)
     return {**metrics, **{f"crowd_{k}": v for k, v in crowd.items()}}
 
 
@@ -117,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="mIoU of a SAM checkpoint on held-out synthetic objects")
     parser.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
     parser.add_argument("--objects", type=int, default=300)
+    parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"),
+                        help="the image encoder's precision (default float32)")
     args = parser.parse_args(argv)
     from ...errors import SamtrackError
     from ..registry import build_from_checkpoint
@@ -126,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     except SamtrackError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(format_metrics(evaluate_sets(sam, n_objects=args.objects)))
+    print(format_metrics(evaluate_sets(sam, n_objects=args.objects, dtype=args.dtype)))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Peak memory of a whole tracking run against the video's length.
 
-    python benchmarks/bench_memory.py [--frames 300 3000] [--model nano] [--discover-every 30]
+    python benchmarks/memory/video_length.py [--frames 300 3000] [--model nano] [--discover-every 30]
 
 For each length, a synthetic video (several objects bouncing around, 256x192) is written
 to mp4, then a fresh process runs `samtrack.track_to_files` on it with every output

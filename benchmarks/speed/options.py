@@ -1,0 +1,145 @@
+"""Speed and accuracy options of samtrack's SAM models: precision and threads.
+
+    python benchmarks/speed/options.py speed [--models nano mobile_sam sam_vit_b ...] [--repeats 3]
+    python benchmarks/speed/options.py accuracy [--objects 300]
+
+speed: for every model size (random weights, except nano's bundled ones), the image
+encoder (``Predictor.embed`` on a 1280x720 frame) in float32 and under bfloat16 autocast,
+with 2 threads and with 1, and the decoder (``segment``, 8 boxes) per prompt; medians of
+``--repeats`` after a warm-up, the variants interleaved, each model in a fresh process.
+accuracy: nano (trained weights) on its held-out generated objects
+(samtrack.models.nano.evaluate) in float32 and bfloat16, and the IoU of the bfloat16
+masks against the float32 ones. The generated suite with nano in both precisions:
+``python benchmarks/quality/run_suite.py --segmenter nano --seeds 2 [--dtype bfloat16]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+MODELS = ["nano", "mobile_sam", "sam_vit_b", "sam_vit_l", "sam_vit_h"]
+
+
+def child_speed(name: str, repeats: int) -> dict:
+    import numpy as np
+    import torch
+
+    from samtrack.models.build import PRESETS, build_sam
+    from samtrack.models.predictor import Predictor
+    from samtrack.models.registry import load_predictor
+    from samtrack.types import Prompt
+
+    torch.manual_seed(0)
+    if name == "nano":
+        fp32 = load_predictor("nano", device="cpu", progress=False)
+    else:
+        fp32 = Predictor(build_sam(PRESETS[name]), device="cpu")
+    bf16 = Predictor(fp32.model, device="cpu", dtype="bfloat16")
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8)
+    corner = rng.uniform(0, 800, (8, 2))
+    boxes = np.concatenate([corner, corner + rng.uniform(40, 400, (8, 2))], 1).astype(np.float32)
+    prompts = [Prompt(box=b) for b in boxes]
+    embedding = fp32.embed(image)
+
+    def with_threads(n, fn):
+        def run():
+            torch.set_num_threads(n)
+            try:
+                fn()
+            finally:
+                torch.set_num_threads(2)
+        return run
+
+    variants = {
+        "encoder fp32": lambda: fp32.embed(image),
+        "encoder bf16": lambda: bf16.embed(image),
+        "encoder fp32, 1 thread": with_threads(1, lambda: fp32.embed(image)),
+        "decoder fp32 (8 boxes)": lambda: fp32.segment(embedding, prompts),
+    }
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for fn in variants.values():
+        fn()  # warm-up
+    for _ in range(repeats):
+        for key, fn in variants.items():
+            start = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - start)
+    return {key: statistics.median(v) for key, v in times.items()}
+
+
+def child_accuracy(objects: int) -> dict:
+    import numpy as np
+
+    from samtrack.eval.synthetic import SceneConfig, random_scene
+    from samtrack.models.nano.evaluate import EVAL_SEED, evaluate_sets
+    from samtrack.models.registry import load_predictor
+    from samtrack.types import Prompt, mask_to_box_xyxy
+
+    fp32 = load_predictor("nano", device="cpu", progress=False)
+    out = {dtype: evaluate_sets(fp32.model, n_objects=objects, dtype=dtype)
+           for dtype in ("float32", "bfloat16")}
+    bf16 = load_predictor("nano", device="cpu", dtype="bfloat16", progress=False)
+    ious, i = [], 0
+    while len(ious) < objects:  # the held-out scenes, box prompts: bf16 masks vs fp32 masks
+        scene = random_scene(np.random.default_rng([EVAL_SEED, i]), SceneConfig())
+        i += 1
+        if len(scene.masks) == 0:
+            continue
+        prompts = [Prompt(box=b) for b in mask_to_box_xyxy(scene.masks)]
+        a = fp32.segment(fp32.embed(scene.image), prompts).masks
+        b = bf16.segment(bf16.embed(scene.image), prompts).masks
+        union = (a | b).sum((1, 2))
+        ious += list(np.where(union > 0, (a & b).sum((1, 2)) / np.maximum(union, 1), 1.0))
+    out["bf16_vs_fp32_mask_iou"] = float(np.mean(ious[:objects]))
+    return out
+
+
+def run_child(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                          stdout=subprocess.PIPE, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        import torch
+
+        torch.set_num_threads(2)
+        kind, arg, *rest = sys.argv[2:]
+        result = child_speed(arg, int(rest[0])) if kind == "speed" else child_accuracy(int(arg))
+        print(json.dumps(result))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    speed = sub.add_parser("speed")
+    speed.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    speed.add_argument("--repeats", type=int, default=3)
+    accuracy = sub.add_parser("accuracy")
+    accuracy.add_argument("--objects", type=int, default=300)
+    args = parser.parse_args()
+    if args.command == "speed":
+        print("| model | encoder fp32 s | bf16 s (x fp32) | fp32 1 thread s (x 2 threads) | "
+              "decoder ms / prompt |\n|---|---|---|---|---|")
+        for name in args.models:
+            r = run_child("speed", name, str(args.repeats))
+            fp32 = r["encoder fp32"]
+            print(f"| {name} | {fp32:.3f} | {r['encoder bf16']:.3f} ({r['encoder bf16'] / fp32:.2f}) | "
+                  f"{r['encoder fp32, 1 thread']:.3f} ({r['encoder fp32, 1 thread'] / fp32:.2f}) | "
+                  f"{r['decoder fp32 (8 boxes)'] / 8 * 1000:.1f} |", flush=True)
+    else:
+        r = run_child("accuracy", str(args.objects))
+        keys = ["box_miou", "point_miou", "point_random_miou", "crowd_box_miou", "crowd_point_miou"]
+        print("| nano, held-out objects | " + " | ".join(keys) + " |\n" + "|---" * (len(keys) + 1) + "|")
+        for dtype in ("float32", "bfloat16"):
+            print(f"| {dtype} | " + " | ".join(f"{r[dtype][k]:.4f}" for k in keys) + " |")
+        print(f"\nbfloat16 masks against float32 masks, box prompts: mean IoU {r['bf16_vs_fp32_mask_iou']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
