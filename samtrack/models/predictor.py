@@ -10,6 +10,7 @@ the results do); ``segment_everything(embedding)`` runs the automatic mask gener
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..errors import SamtrackWarning
 from ..types import Masks, Prompt, mask_to_box_xyxy
 from .prompt_encoder import PAD
 from .sam import Sam, preprocess_shape
@@ -84,7 +86,9 @@ class Predictor:
     ``prompt_chunk``: prompts per decoder call in :meth:`segment` (default: as many as
     fit the decoder's memory budget, :func:`default_prompt_chunk`); ``mask_chunk``: masks
     upsampled to frame size at a time. Neither changes any result beyond float rounding,
-    only the peak memory and the speed.
+    only the peak memory and the speed. ``compile``: run the image encoder through
+    ``torch.compile`` (same results; falls back to the plain encoder, with a warning,
+    where compiling fails).
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class Predictor:
         dtype: str = "float32",
         mask_chunk: int = 16,
         prompt_chunk: int | None = None,
+        compile: bool = False,
     ) -> None:
         if dtype not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(DTYPES)}")
@@ -106,6 +111,9 @@ class Predictor:
         # default layout on the CPU (BENCHMARKS.md, "Encoders against the official ones").
         self.memory_format = torch.channels_last if self.device.type != "mps" else torch.contiguous_format
         self.model.image_encoder.to(memory_format=self.memory_format)
+        # torch.compile: the encoder at 0.83x of its time for mobile_sam on the CPU, after
+        # about 40 s of compiling on the first frame (BENCHMARKS.md); worth it on long runs.
+        self._encoder = torch.compile(self.model.image_encoder) if compile else self.model.image_encoder
         self.mask_chunk = mask_chunk
         self._pe_cache: tuple[tuple[int, int], torch.Tensor] | None = None
         self.prompt_chunk = prompt_chunk or default_prompt_chunk(self.model, self.device)
@@ -138,12 +146,27 @@ class Predictor:
         x = x.contiguous(memory_format=self.memory_format)
         use_amp = self.dtype != torch.float32
         with torch.autocast(self.device.type, dtype=self.dtype, enabled=use_amp):
-            features = self.model.image_encoder(x)
+            features = self._encode(x)
         return Embedding(
             features=features.float(),
             original_size=(int(image.shape[0]), int(image.shape[1])),
             input_size=(int(resized.shape[1]), int(resized.shape[2])),
         )
+
+    def _encode(self, x: torch.Tensor) -> torch.Tensor:
+        if self._encoder is self.model.image_encoder:
+            return self._encoder(x)
+        try:
+            return self._encoder(x)
+        except Exception as e:  # compiling needs a C++ compiler, and may fail on a platform
+            warnings.warn(
+                f"torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+                "running the image encoder uncompiled",
+                SamtrackWarning,
+                stacklevel=3,
+            )
+            self._encoder = self.model.image_encoder
+            return self._encoder(x)
 
     # -- decoder ------------------------------------------------------------------------
 

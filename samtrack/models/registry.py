@@ -852,14 +852,16 @@ def load_predictor(
     device: str = "auto",
     dtype: str = "float32",
     progress: bool = True,
+    compile: bool = False,
 ) -> Predictor:
     """:func:`load_model` wrapped in a :class:`~samtrack.models.predictor.Predictor`.
 
     dtype: ``float32``, ``bfloat16`` or ``float16``, the image encoder's precision.
+    compile: run the image encoder through ``torch.compile`` (see Predictor).
     """
     from .predictor import DTYPES, Predictor
 
     if dtype not in DTYPES:
         raise SamtrackError(f"unknown dtype {dtype!r}; use {', '.join(DTYPES)}")
     model = load_model(name_or_path, device, progress)
-    return Predictor(model, device=check_device(device), dtype=dtype)
+    return Predictor(model, device=check_device(device), dtype=dtype, compile=compile)
