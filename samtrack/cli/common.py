@@ -98,8 +98,8 @@ def add_model_flags(parser: argparse.ArgumentParser, default: str = DEFAULT_MODE
         "--dtype",
         default="float32",
         choices=("float32", "bfloat16", "float16"),
-        help="image encoder precision (default: float32; bfloat16 is 1.5-2.7x faster on a "
-        "CPU with bf16 instructions, see BENCHMARKS.md)",
+        help="image encoder precision (default: float32; bfloat16 runs the SAM encoders "
+        "2-2.8x as fast on a CPU with bf16 instructions, see BENCHMARKS.md)",
     )
     parser.add_argument(
         "--threads",

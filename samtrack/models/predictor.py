@@ -158,7 +158,7 @@ class Predictor:
             return self._encoder(x)
         try:
             return self._encoder(x)
-        except Exception as e:  # compiling needs a C++ compiler, and may fail on a platform
+        except Exception as e:  # noqa: BLE001 -- compiling needs a C++ compiler, and may fail on a platform
             warnings.warn(
                 f"torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
                 "running the image encoder uncompiled",
