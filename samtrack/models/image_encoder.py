@@ -118,20 +118,21 @@ class Attention(nn.Module):
         row_bytes = b * n * w * h * w * q.element_size()
         bands = -(-h // max(1, MASK_BYTES // row_bytes))
         rows = -(-h // bands)  # bands of equal height (the last one within one row)
-        out = q.new_empty(q.shape) if bands > 1 else None
-        for y0 in range(0, h, rows):
-            y1 = min(h, y0 + rows)
+
+        def attend(y0: int, y1: int) -> torch.Tensor:
             # Written into a contiguous buffer: a broadcast sum's own output may be laid
             # out otherwise, and the attention would copy it again.
             mask = q.new_empty(b, n, y1 - y0, w, h, w)
             torch.add(bias_h[:, :, y0:y1, :, :, None], bias_w[:, :, y0:y1, :, None, :], out=mask)
             mask = mask.view(b, n, (y1 - y0) * w, h * w)
-            band = slice(y0 * w, y1 * w)
-            attended = F.scaled_dot_product_attention(q[:, :, band], k, v, attn_mask=mask)
-            if out is None:
-                return attended
-            out[:, :, band] = attended
-        assert out is not None
+            return F.scaled_dot_product_attention(q[:, :, y0 * w : y1 * w], k, v, attn_mask=mask)
+
+        if bands == 1:
+            return attend(0, h)
+        out = q.new_empty(q.shape)
+        for y0 in range(0, h, rows):
+            y1 = min(h, y0 + rows)
+            out[:, :, y0 * w : y1 * w] = attend(y0, y1)
         return out
 
 

@@ -71,8 +71,11 @@ class Attention(nn.Module):
 
     def tokens_to_image(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """``forward(q, k, v)`` for B x T prompt-token queries and N image-token keys and
-        values (B x N x C, or 1 x N x C shared by every prompt), factored."""
+        values (B x N x C, or 1 x N x C shared by every prompt); factored where that is
+        the cheaper form (:meth:`factored`)."""
         b, t, _ = q.shape
+        if not self.factored(t):
+            return self(q, k, v)
         h = self.num_heads
         qh = self._heads(self.q_proj(q))  # B x H x T x d
         d = qh.shape[-1]
@@ -92,8 +95,11 @@ class Attention(nn.Module):
         key_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``forward(q, k, v, key_mask)`` for N image-token queries (B x N x C, or
-        1 x N x C shared by every prompt) and B x T prompt-token keys and values, factored."""
+        1 x N x C shared by every prompt) and B x T prompt-token keys and values; factored
+        where that is the cheaper form (:meth:`factored`)."""
         b, t, _ = k.shape
+        if not self.factored(t):
+            return self(q, k, v, key_mask)
         h = self.num_heads
         kh = self._heads(self.k_proj(k))  # B x H x T x d
         d = kh.shape[-1]
@@ -161,20 +167,12 @@ class TwoWayAttentionBlock(nn.Module):
 
         # The image tokens do not change until the end of the block: one sum for both.
         keys_pe = keys + key_pe
-        t2i, i2t = self.cross_attn_token_to_image, self.cross_attn_image_to_token
         q = queries + query_pe
-        if t2i.factored(q.shape[1]):
-            attn = t2i.tokens_to_image(q, keys_pe, keys)
-        else:
-            attn = t2i(q, keys_pe, keys)
-        queries = self.norm2(queries + attn)
+        queries = self.norm2(queries + self.cross_attn_token_to_image.tokens_to_image(q, keys_pe, keys))
         queries = self.norm3(queries + self.mlp(queries))
 
         q = queries + query_pe
-        if i2t.factored(q.shape[1]):
-            attn = i2t.image_to_tokens(keys_pe, q, queries, token_mask)
-        else:
-            attn = i2t(keys_pe, q, queries, token_mask)
+        attn = self.cross_attn_image_to_token.image_to_tokens(keys_pe, q, queries, token_mask)
         keys = self.norm4(keys + attn)
         return queries, keys
 
@@ -213,7 +211,5 @@ class TwoWayTransformer(nn.Module):
         for layer in self.layers:
             queries, keys = layer(queries, keys, point_embedding, key_pe, token_mask)
         q, k = queries + point_embedding, keys + key_pe
-        final = self.final_attn_token_to_image
-        attn = final.tokens_to_image(q, k, keys) if final.factored(q.shape[1]) else final(q, k, keys)
-        queries = self.norm_final_attn(queries + attn)
+        queries = self.norm_final_attn(queries + self.final_attn_token_to_image.tokens_to_image(q, k, keys))
         return queries, keys
