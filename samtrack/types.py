@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numbers
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Protocol
 
@@ -175,11 +175,231 @@ def _point_labels(value: Any, count: int) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+def _on_dense(name: str) -> Any:
+    """A MaskCrops method that runs ndarray's ``name`` on the dense stack (and on the
+    dense form of a MaskCrops operand)."""
+
+    def method(self: MaskCrops, *other: Any) -> Any:
+        args = (np.asarray(o) if isinstance(o, MaskCrops) else o for o in other)
+        return getattr(np.asarray(self), name)(*args)
+
+    method.__name__ = name
+    return method
+
+
+class MaskCrops:
+    """N boolean masks of one H x W frame, each held as the crop under its own tight box.
+
+    It means an N x H x W boolean stack: ``np.asarray(m)`` is that stack, ``m[i]`` one
+    H x W mask, ``len(m)``, ``m.shape`` and ``m.dtype`` are the stack's, and any other
+    ndarray attribute (``m.sum(axis=0)``) is the dense stack's. It costs one byte per pixel
+    of each mask's box: a thousand 720p masks are 0.9 GB dense, a few MB as crops, so
+    masks travel in this form from the segmenter through the tracker to the sinks.
+    ``m[[0, 2]]``, ``m[1:]`` and ``m[bool (N,)]`` select masks. ``crops``: bool h x w
+    per mask (0 x 0 for an empty one); ``origins``: int64 N x 2, each crop's (x, y) in the
+    frame.
+    """
+
+    __slots__ = ("crops", "frame_size", "origins")
+
+    def __init__(self, crops: Iterable[np.ndarray], origins: Any, size: tuple[int, int]) -> None:
+        """Crops placed at ``origins`` (x, y) in an H x W frame (``size``, kept as
+        ``frame_size``); each is cut here to its tight box inside the frame."""
+        self.frame_size = (int(size[0]), int(size[1]))
+        height, width = self.frame_size
+        tight, corners = [], []
+        for crop, (x, y) in zip(crops, np.asarray(origins, dtype=np.int64).reshape(-1, 2)):
+            crop = np.asarray(crop, dtype=bool)
+            # the part inside the frame
+            top, left = max(0, -y), max(0, -x)
+            crop = crop[top : max(top, height - y), left : max(left, width - x)]
+            x, y = x + left, y + top
+            rows, cols = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
+            if len(rows):
+                crop = crop[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+                x, y = x + cols[0], y + rows[0]
+            else:
+                crop, x, y = np.zeros((0, 0), dtype=bool), 0, 0
+            tight.append(crop)
+            corners.append((x, y))
+        self.crops = tight
+        self.origins = np.asarray(corners, dtype=np.int64).reshape(-1, 2)
+
+    @classmethod
+    def _of(cls, crops: list[np.ndarray], origins: np.ndarray, size: tuple[int, int]) -> MaskCrops:
+        """Crops known to be tight and inside the frame, without checking them again."""
+        made = cls.__new__(cls)
+        made.crops, made.origins, made.frame_size = crops, origins, size
+        return made
+
+    @classmethod
+    def from_dense(cls, masks: Any) -> MaskCrops:
+        """The crops of a dense N x H x W (or one H x W) boolean stack; a MaskCrops is
+        returned as it is."""
+        if isinstance(masks, MaskCrops):
+            return masks
+        masks = np.asarray(masks, dtype=bool)
+        if masks.ndim == 2:
+            masks = masks[None]
+        boxes = mask_to_box_xyxy(masks).astype(np.int64)
+        crops = [m[y1:y2, x1:x2].copy() for m, (x1, y1, x2, y2) in zip(masks, boxes)]
+        return cls._of(crops, boxes[:, :2].copy(), (int(masks.shape[1]), int(masks.shape[2])))
+
+    @classmethod
+    def empty(cls, height: int, width: int, n: int = 0) -> MaskCrops:
+        """``n`` empty masks of an H x W frame."""
+        return cls._of([np.zeros((0, 0), bool)] * n, np.zeros((n, 2), np.int64), (height, width))
+
+    @staticmethod
+    def concatenate(items: Sequence[MaskCrops]) -> MaskCrops:
+        sizes = {m.frame_size for m in items}
+        if len(sizes) != 1:
+            raise ValueError(f"masks of different frame sizes: {sorted(sizes)}")
+        return MaskCrops._of(
+            [c for m in items for c in m.crops],
+            np.concatenate([m.origins for m in items]),
+            sizes.pop(),
+        )
+
+    # -- the stack it stands for ------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (len(self.crops), *self.frame_size)
+
+    ndim = 3
+    dtype = np.dtype(bool)
+
+    def __len__(self) -> int:
+        return len(self.crops)
+
+    def __repr__(self) -> str:
+        n, h, w = self.shape
+        return f"MaskCrops({n} masks of {w}x{h}, {self.nbytes} bytes)"
+
+    def dense(self, i: int) -> np.ndarray:
+        """Mask ``i`` as a new H x W array."""
+        out = np.zeros(self.frame_size, dtype=bool)
+        self.paint(out, i)
+        return out
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            return self.dense(int(np.arange(len(self))[index]))
+        if isinstance(index, tuple):
+            if index and isinstance(index[0], (int, np.integer)):
+                return self[index[0]][index[1:]]
+            return np.asarray(self)[index]
+        picked = np.arange(len(self))[index]
+        return MaskCrops._of([self.crops[i] for i in picked], self.origins[picked], self.frame_size)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (self.dense(i) for i in range(len(self)))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=bool)
+        for i in range(len(self)):
+            self.paint(out[i], i)
+        return out if dtype is None else out.astype(dtype)
+
+    def __getattr__(self, name: str) -> Any:
+        # any other ndarray attribute, on the dense stack (dunder lookups are not ours)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(np.asarray(self), name)
+
+    # operators work as on the dense stack (``m != other``, ``m & region``)
+    __eq__ = _on_dense("__eq__")
+    __ne__ = _on_dense("__ne__")
+    __and__ = _on_dense("__and__")
+    __rand__ = _on_dense("__rand__")
+    __or__ = _on_dense("__or__")
+    __ror__ = _on_dense("__ror__")
+    __xor__ = _on_dense("__xor__")
+    __rxor__ = _on_dense("__rxor__")
+    __invert__ = _on_dense("__invert__")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> tuple:
+        return self.crops, self.origins, self.frame_size
+
+    def __setstate__(self, state: tuple) -> None:
+        self.crops, self.origins, self.frame_size = state
+
+    # -- work on the crops --------------------------------------------------------------------
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.nbytes for c in self.crops) + self.origins.nbytes
+
+    @property
+    def areas(self) -> np.ndarray:
+        """Pixel count of each mask, int64 (N,)."""
+        return np.array([np.count_nonzero(c) for c in self.crops], dtype=np.int64)
+
+    @property
+    def boxes(self) -> np.ndarray:
+        """Tight xyxy boxes, float32 N x 4 (exclusive right and bottom; zeros when empty)."""
+        sides = np.array([c.shape[::-1] for c in self.crops], dtype=np.int64).reshape(-1, 2)
+        return np.concatenate([self.origins, self.origins + sides], axis=1).astype(np.float32) * (
+            sides.min(axis=1, keepdims=True) > 0
+        )
+
+    def window(self, i: int, x1: int, y1: int, x2: int, y2: int) -> np.ndarray:
+        """Mask ``i`` under the frame window [y1:y2, x1:x2] (within the frame), a new array."""
+        out = np.zeros((max(y2 - y1, 0), max(x2 - x1, 0)), dtype=bool)
+        crop = self.crops[i]
+        (x, y), (h, w) = self.origins[i], crop.shape
+        ox1, oy1 = max(x, x1), max(y, y1)
+        ox2, oy2 = min(x + w, x2), min(y + h, y2)
+        if ox2 > ox1 and oy2 > oy1:
+            out[oy1 - y1 : oy2 - y1, ox1 - x1 : ox2 - x1] = crop[oy1 - y : oy2 - y, ox1 - x : ox2 - x]
+        return out
+
+    def paint(self, canvas: np.ndarray, i: int | None = None) -> np.ndarray:
+        """OR mask ``i`` (None: every mask) into ``canvas`` (bool H x W), in place."""
+        for k in range(len(self)) if i is None else (i,):
+            crop = self.crops[k]
+            x, y = self.origins[k]
+            canvas[y : y + crop.shape[0], x : x + crop.shape[1]] |= crop
+        return canvas
+
+    def union(self) -> np.ndarray:
+        """The pixels any mask holds, bool H x W."""
+        return self.paint(np.zeros(self.frame_size, dtype=bool))
+
+    def count_in(self, region: np.ndarray) -> np.ndarray:
+        """How many pixels of each mask lie in ``region`` (bool H x W): int64 (N,)."""
+        counts = np.zeros(len(self), dtype=np.int64)
+        for k, crop in enumerate(self.crops):
+            x, y = self.origins[k]
+            counts[k] = np.count_nonzero(crop & region[y : y + crop.shape[0], x : x + crop.shape[1]])
+        return counts
+
+    def shifted(self, dx: int, dy: int) -> MaskCrops:
+        """Every mask moved by (dx, dy) whole pixels; what leaves the frame is dropped."""
+        return MaskCrops(self.crops, self.origins + np.array([dx, dy], dtype=np.int64), self.frame_size)
+
+    def downsampled(self, step: int) -> MaskCrops:
+        """The stack at every ``step``-th row and column, as ``np.asarray(m)[:, ::step,
+        ::step]`` is."""
+        if step == 1:
+            return self
+        crops, origins = [], []
+        for crop, (x, y) in zip(self.crops, self.origins):
+            r0, c0 = -y % step, -x % step
+            crops.append(crop[r0::step, c0::step])
+            origins.append(((x + c0) // step, (y + r0) // step))
+        h, w = self.frame_size
+        return MaskCrops(crops, origins, (-(-h // step), -(-w // step)))
+
+
 @dataclass
 class Masks:
     """A batch of N masks as parallel arrays; ``m[m.scores > 0.5]`` filters every field.
 
-    masks: bool N x H x W at frame size; boxes: float32 N x 4 xyxy (tight box of each
+    masks: bool N x H x W at frame size, a dense array or (as the segmenters return them)
+    :class:`MaskCrops`; boxes: float32 N x 4 xyxy (tight box of each
     mask, zeros for an empty mask); scores: float32 (N,) predicted IoU; logits: float32
     N x L x L low-resolution logits (feed back as ``Prompt.mask_logits``);
     prompt_index: int64 (N,) index of the prompt each mask answers (-1: none);
@@ -214,6 +434,8 @@ class Masks:
     @property
     def areas(self) -> np.ndarray:
         """Pixel count of each mask, int64 (N,)."""
+        if isinstance(self.masks, MaskCrops):
+            return self.masks.areas
         return self.masks.sum(axis=(1, 2), dtype=np.int64)
 
     @staticmethod
@@ -229,9 +451,13 @@ class Masks:
     def concatenate(items: list[Masks]) -> Masks:
         if not items:
             raise ValueError("nothing to concatenate")
-        return Masks(
-            **{f.name: np.concatenate([getattr(m, f.name) for m in items]) for f in fields(Masks)}
-        )
+        joined = {f.name: np.concatenate([getattr(m, f.name) for m in items]) for f in fields(Masks) if f.name != "masks"}
+        stacks = [m.masks for m in items]
+        if any(isinstance(m, MaskCrops) for m in stacks):
+            masks = MaskCrops.concatenate([MaskCrops.from_dense(m) for m in stacks])
+        else:
+            masks = np.concatenate(stacks)
+        return Masks(masks=masks, **joined)
 
 
 def mask_to_box_xyxy(masks: np.ndarray) -> np.ndarray:
@@ -239,6 +465,8 @@ def mask_to_box_xyxy(masks: np.ndarray) -> np.ndarray:
 
     An empty mask gets an all-zero box.
     """
+    if isinstance(masks, MaskCrops):
+        return masks.boxes
     masks = np.asarray(masks, dtype=bool)
     n = masks.shape[0]
     boxes = np.zeros((n, 4), dtype=np.float32)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import SamtrackWarning
-from ..types import Masks, Prompt, mask_to_box_xyxy
+from ..types import MaskCrops, Masks, Prompt
 from .prompt_encoder import PAD
 from .sam import Sam, preprocess_shape
 
@@ -79,14 +79,41 @@ def default_prompt_chunk(model: Sam, device: torch.device) -> int:
     return max(1, min(MAX_PROMPT_CHUNK, budget // (_DECODER_BYTES * eh * ew * c)))
 
 
+class Resampling:
+    """The official mask post-processing along one axis as a matrix: bilinear from the
+    low-res logits' ``low`` samples to the model's ``img`` input side, cut to the
+    ``valid`` part that holds the frame, bilinear to the frame's ``out`` pixels.
+    ``matrix`` (out x low) is made by running those two ``F.interpolate`` calls on the
+    identity, so its weights are theirs; each output pixel mixes the low-res samples
+    ``first[i]`` to ``last[i]`` (both non-decreasing in i)."""
+
+    def __init__(self, low: int, img: int, valid: int, out: int) -> None:
+        basis = torch.eye(low, dtype=torch.float64)[:, None, :]  # low x 1 x low
+        up = F.interpolate(basis, size=img, mode="linear", align_corners=False)[..., :valid]
+        self.matrix = F.interpolate(up, size=out, mode="linear", align_corners=False)[:, 0].T.float().numpy()
+        used = self.matrix != 0
+        self.first = used.argmax(axis=1)
+        self.last = low - 1 - used[:, ::-1].argmax(axis=1)
+
+    def window(self, lo: int, hi: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The output pixels [a, b) that mix any of the low-res samples [lo, hi), and the
+        low-res samples [c, d) those pixels mix."""
+        a = int(np.searchsorted(self.last, lo, side="left"))
+        b = int(np.searchsorted(self.first, hi, side="left"))
+        if b <= a:
+            return (a, a), (lo, lo)
+        return (a, b), (int(self.first[a]), int(self.last[b - 1]) + 1)
+
+
 class Predictor:
     """SAM inference on frames: RGB uint8 H x W x 3 in, :class:`Masks` at frame size out.
 
     ``dtype`` applies to the image encoder (autocast); the decoder runs in float32.
     ``prompt_chunk``: prompts per decoder call in :meth:`segment` (default: as many as
-    fit the decoder's memory budget, :func:`default_prompt_chunk`); ``mask_chunk``: masks
-    upsampled to frame size at a time. Neither changes any result beyond float rounding,
-    only the peak memory and the speed. ``compile``: run the image encoder through
+    fit the decoder's memory budget, :func:`default_prompt_chunk`). It changes no result
+    beyond float rounding, only the peak memory and the speed. Masks come out as
+    :class:`~samtrack.types.MaskCrops`: each is upsampled to frame size only inside the
+    window its low-res logits can reach (:meth:`upscale`). ``compile``: run the image encoder through
     ``torch.compile`` (same results; falls back to the plain encoder, with a warning,
     where compiling fails).
     """
@@ -96,14 +123,13 @@ class Predictor:
         model: Sam,
         device: str | torch.device = "auto",
         dtype: str = "float32",
-        mask_chunk: int = 16,
         prompt_chunk: int | None = None,
         compile: bool = False,
     ) -> None:
         if dtype not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(DTYPES)}")
-        if mask_chunk < 1 or (prompt_chunk is not None and prompt_chunk < 1):
-            raise ValueError("mask_chunk and prompt_chunk must be at least 1")
+        if prompt_chunk is not None and prompt_chunk < 1:
+            raise ValueError("prompt_chunk must be at least 1")
         self.device = pick_device(device)
         self.dtype = DTYPES[dtype]
         self.model = model.to(self.device).eval()
@@ -114,7 +140,7 @@ class Predictor:
         # torch.compile: the encoder at 0.83x of its time for mobile_sam on the CPU, after
         # about 40 s of compiling on the first frame (BENCHMARKS.md); worth it on long runs.
         self._encoder = torch.compile(self.model.image_encoder) if compile else self.model.image_encoder
-        self.mask_chunk = mask_chunk
+        self._upscale_cache: tuple[tuple, tuple[Resampling, Resampling]] | None = None
         self._pe_cache: tuple[tuple[int, int], torch.Tensor] | None = None
         self.prompt_chunk = prompt_chunk or default_prompt_chunk(self.model, self.device)
 
@@ -268,22 +294,43 @@ class Predictor:
             self._pe_cache = (key, self.model.prompt_encoder.get_dense_pe())
         return self._pe_cache[1]
 
-    @torch.inference_mode()
-    def upscale(
-        self, embedding: Embedding, low_res: torch.Tensor, out: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Boolean masks N x H x W at frame size from low-res logits N x L x L (in chunks).
+    def upscale(self, embedding: Embedding, low_res: torch.Tensor | np.ndarray) -> MaskCrops:
+        """Boolean masks at frame size from low-res logits N x L x L, as crops.
 
-        ``out``: an N x H x W bool array to fill (default: a new one); it is returned.
+        The official post-processing (bilinear to the model's input size, cut the padding,
+        bilinear to the frame, threshold) is linear and separable per axis, so it is a
+        matrix product per axis (:class:`Resampling`). A frame pixel can pass the
+        threshold only where some low-res logit it mixes does, so each mask is computed
+        only on the frame rows and columns that mix its positive low-res rows and
+        columns: a 720p frame's 0.9 MB of float logits per mask and per candidate is a
+        box's worth. Same masks as the dense computation up to float rounding.
         """
-        h, w = embedding.original_size
-        if out is None:
-            out = np.empty((len(low_res), h, w), dtype=bool)
-        for start in range(0, len(low_res), self.mask_chunk):
-            chunk = low_res[start : start + self.mask_chunk, None]
-            logits = self.model.postprocess_masks(chunk, embedding.input_size, embedding.original_size)
-            out[start : start + len(chunk)] = (logits[:, 0] > self.model.mask_threshold).cpu().numpy()
-        return out
+        key = (embedding.input_size, embedding.original_size, self.logit_size)
+        if self._upscale_cache is None or self._upscale_cache[0] != key:
+            img = self.model.img_size
+            axes = tuple(
+                Resampling(self.logit_size, img, embedding.input_size[k], embedding.original_size[k])
+                for k in (0, 1)
+            )
+            self._upscale_cache = (key, axes)
+        rows, cols = self._upscale_cache[1]
+        threshold = float(self.model.mask_threshold)
+        if isinstance(low_res, torch.Tensor):
+            low_res = low_res.detach().float().cpu().numpy()
+        crops, origins = [], []
+        for logits in low_res:
+            positive = logits > threshold
+            ys, xs = np.flatnonzero(positive.any(axis=1)), np.flatnonzero(positive.any(axis=0))
+            if not len(ys):
+                crops.append(np.zeros((0, 0), bool))
+                origins.append((0, 0))
+                continue
+            (y1, y2), (ly1, ly2) = rows.window(ys[0], ys[-1] + 1)
+            (x1, x2), (lx1, lx2) = cols.window(xs[0], xs[-1] + 1)
+            values = rows.matrix[y1:y2, ly1:ly2] @ logits[ly1:ly2, lx1:lx2] @ cols.matrix[x1:x2, lx1:lx2].T
+            crops.append(values > threshold)
+            origins.append((x1, y1))
+        return MaskCrops(crops, origins, embedding.original_size)
 
     @torch.inference_mode()
     def segment(
@@ -294,19 +341,17 @@ class Predictor:
         ``prompt_index`` and ``track_id`` of the result trace every mask to its prompt.
         Prompts are decoded at most ``prompt_chunk`` at a time, all with one token layout,
         so the result is the one of a single decoder call (up to float rounding), while
-        the float logits at frame size and the decoder's intermediates exist for one chunk
-        only: the peak memory is the result (N x H x W bool masks, N x L x L logits) plus
-        a constant.
+        the decoder's intermediates exist for one chunk only: the peak memory is the result
+        (N masks as box crops, N x L x L logits) plus a constant.
         """
         h, w = embedding.original_size
         if not prompts:
             return Masks.empty(h, w, logit_size=self.logit_size)
         b, size = len(prompts), self.logit_size
         m = self.model.mask_decoder.num_mask_tokens - 1 if multimask else 1
-        masks = np.empty((b * m, h, w), dtype=bool)
+        masks = []
         logits = np.empty((b * m, size, size), dtype=np.float32)
         scores = np.empty(b * m, dtype=np.float32)
-        boxes = np.empty((b * m, 4), dtype=np.float32)
         layout = self.token_layout(prompts)
         # Chunks of equal size (within one): no small last chunk, whose matrix products
         # could round differently from the others'.
@@ -317,15 +362,15 @@ class Predictor:
             low_res, iou = self.decode(embedding, part, multimask, layout)
             low_res = low_res.reshape(len(part) * m, size, size)
             rows = slice(start * m, (start + len(part)) * m)
-            self.upscale(embedding, low_res, out=masks[rows])
-            boxes[rows] = mask_to_box_xyxy(masks[rows])
             logits[rows] = low_res.float().cpu().numpy()
+            masks.append(self.upscale(embedding, logits[rows]))
             scores[rows] = iou.reshape(-1).float().cpu().numpy()
         prompt_index = np.repeat(np.arange(b), m)
         track_ids = np.array([-1 if p.track_id is None else p.track_id for p in prompts])
+        crops = MaskCrops.concatenate(masks)
         return Masks(
-            masks=masks,
-            boxes=boxes,
+            masks=crops,
+            boxes=crops.boxes,
             scores=scores,
             logits=logits,
             prompt_index=prompt_index,
