@@ -5,9 +5,11 @@ Boxes are float ``xyxy`` arrays N x 4; ``*_batch`` functions return pairwise mat
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .types import mask_to_box_xyxy
+from .types import MaskCrops
 
 
 def box_area(boxes: np.ndarray) -> np.ndarray:
@@ -44,27 +46,38 @@ def nms_xyxy(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.
     return np.asarray(keep, dtype=np.int64)
 
 
-def mask_iou_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every mask in ``a`` (N x H x W bool) with every mask in ``b`` (M x H x W): N x M.
+def mask_intersections(a: Any, b: Any, within: np.ndarray | None = None) -> np.ndarray:
+    """Pixels shared by every mask in ``a`` and every mask in ``b`` (N x H x W and M x H x W
+    boolean stacks, dense or :class:`~samtrack.types.MaskCrops`), counted only inside
+    ``within`` (bool H x W) when given: N x M int64.
 
-    Intersections are counted only where two masks' boxes overlap, on that crop. (Not a
+    Counted only where two masks' boxes overlap, on that window of their crops. (Not a
     matrix product: numpy's BLAS threads and torch's compete for the cores, which made a
     20 x 20 product of frame-sized masks take most of a second.)
     """
-    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    a, b = MaskCrops.from_dense(a), MaskCrops.from_dense(b)
+    inter = np.zeros((len(a), len(b)), dtype=np.int64)
     if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    area_a = np.count_nonzero(a.reshape(len(a), -1), axis=1)
-    area_b = np.count_nonzero(b.reshape(len(b), -1), axis=1)
-    box_a = mask_to_box_xyxy(a).astype(np.int64)
-    box_b = mask_to_box_xyxy(b).astype(np.int64)
+        return inter
+    box_a, box_b = a.boxes.astype(np.int64), b.boxes.astype(np.int64)
     lo = np.maximum(box_a[:, None, :2], box_b[None, :, :2])
     hi = np.minimum(box_a[:, None, 2:], box_b[None, :, 2:])
-    inter = np.zeros((len(a), len(b)))
     for i, j in zip(*np.nonzero((hi > lo).all(axis=2))):
         (x1, y1), (x2, y2) = lo[i, j], hi[i, j]
-        inter[i, j] = np.count_nonzero(a[i, y1:y2, x1:x2] & b[j, y1:y2, x1:x2])
-    union = area_a[:, None] + area_b[None, :] - inter
+        (ax, ay), (bx, by) = a.origins[i], b.origins[j]
+        both = a.crops[i][y1 - ay : y2 - ay, x1 - ax : x2 - ax] & b.crops[j][y1 - by : y2 - by, x1 - bx : x2 - bx]
+        if within is not None:
+            both &= within[y1:y2, x1:x2]
+        inter[i, j] = np.count_nonzero(both)
+    return inter
+
+
+def mask_iou_batch(a: Any, b: Any) -> np.ndarray:
+    """IoU of every mask in ``a`` (N x H x W bool, dense or MaskCrops) with every mask in
+    ``b`` (M x H x W): N x M."""
+    a, b = MaskCrops.from_dense(a), MaskCrops.from_dense(b)
+    inter = mask_intersections(a, b)
+    union = a.areas[:, None] + b.areas[None, :] - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 

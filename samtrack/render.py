@@ -18,7 +18,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from samtrack.types import FrameResult
+from samtrack.types import FrameResult, MaskCrops
 
 __all__ = [
     "LINE_COLOR",
@@ -110,14 +110,14 @@ def render(
     thickness = max(1, round(min(h, w) / 360))
 
     if n:
-        masks = np.asarray(result.masks, dtype=bool)
-        for i in range(n):  # each mask is blended within the rows and columns it spans
-            rows = np.flatnonzero(masks[i].any(axis=1))
-            if rows.size == 0:
+        masks = MaskCrops.from_dense(result.masks)
+        for i in range(n):  # each mask is blended within its box
+            inside = masks.crops[i]
+            if inside.size == 0:
                 continue
-            cols = np.flatnonzero(masks[i].any(axis=0))
-            ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
-            region, inside = out[ys, xs], masks[i][ys, xs]
+            (x, y), (ch, cw) = masks.origins[i], inside.shape
+            ys, xs = slice(int(y), int(y) + ch), slice(int(x), int(x) + cw)
+            region = out[ys, xs]
             tint = np.empty_like(region)
             tint[:] = colors[i]
             blended = cv2.addWeighted(region, 1 - alpha, tint, alpha, 0)

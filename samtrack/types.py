@@ -288,7 +288,12 @@ class MaskCrops:
             return self.dense(int(np.arange(len(self))[index]))
         if isinstance(index, tuple):
             if index and isinstance(index[0], (int, np.integer)):
-                return self[index[0]][index[1:]]
+                i = int(np.arange(len(self))[index[0]])
+                if len(index) == 3 and all(isinstance(s, slice) and s.step in (None, 1) for s in index[1:]):
+                    # a window of one mask (m[i, y1:y2, x1:x2]), read from its crop
+                    (y1, y2, _), (x1, x2, _) = (s.indices(n) for s, n in zip(index[1:], self.frame_size))
+                    return self.window(i, x1, y1, max(x1, x2), max(y1, y2))
+                return self.dense(i)[index[1:]]
             return np.asarray(self)[index]
         picked = np.arange(len(self))[index]
         return MaskCrops._of([self.crops[i] for i in picked], self.origins[picked], self.frame_size)
@@ -300,7 +305,7 @@ class MaskCrops:
         out = np.zeros(self.shape, dtype=bool)
         for i in range(len(self)):
             self.paint(out[i], i)
-        return out if dtype is None else out.astype(dtype)
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     def __getattr__(self, name: str) -> Any:
         # any other ndarray attribute, on the dense stack (dunder lookups are not ours)
@@ -367,6 +372,13 @@ class MaskCrops:
     def union(self) -> np.ndarray:
         """The pixels any mask holds, bool H x W."""
         return self.paint(np.zeros(self.frame_size, dtype=bool))
+
+    def coverage(self) -> np.ndarray:
+        """How many masks hold each pixel, int32 H x W."""
+        counts = np.zeros(self.frame_size, dtype=np.int32)
+        for crop, (x, y) in zip(self.crops, self.origins):
+            counts[y : y + crop.shape[0], x : x + crop.shape[1]] += crop
+        return counts
 
     def count_in(self, region: np.ndarray) -> np.ndarray:
         """How many pixels of each mask lie in ``region`` (bool H x W): int64 (N,)."""
@@ -458,6 +470,14 @@ class Masks:
         else:
             masks = np.concatenate(stacks)
         return Masks(masks=masks, **joined)
+
+
+def mask_areas(masks: Any) -> np.ndarray:
+    """Pixel count of each mask of an N x H x W stack (dense or MaskCrops), int64 (N,)."""
+    if isinstance(masks, MaskCrops):
+        return masks.areas
+    masks = np.asarray(masks, dtype=bool)
+    return masks.sum(axis=tuple(range(1, masks.ndim)), dtype=np.int64)
 
 
 def mask_to_box_xyxy(masks: np.ndarray) -> np.ndarray:

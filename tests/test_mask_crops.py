@@ -96,3 +96,38 @@ def test_upscale_in_windows_equals_the_dense_post_processing(size):
     differ = np.asarray(crops) != (dense > 0)
     assert not (differ & (np.abs(dense) > 1e-4)).any()
     assert (dense > 0).sum() > 1000 and crops.areas[4] > 0 and crops.areas[5] == 0
+
+
+def test_rle_of_crops_is_pycocotools_own():
+    from pycocotools import mask as mask_utils
+
+    from samtrack.io.rle import decode_masks, encode_masks
+
+    d = _stack(2)
+    official = [r["counts"].decode("ascii") for r in mask_utils.encode(np.asfortranarray(d.transpose(1, 2, 0).astype(np.uint8)))]
+    from_crops = encode_masks(MaskCrops.from_dense(d))
+    assert [r["counts"] for r in from_crops] == official == [r["counts"] for r in encode_masks(d)]
+    np.testing.assert_array_equal(decode_masks(from_crops, *d.shape[1:]), d)
+
+
+def test_the_tracker_holds_and_reports_crops():
+    """On a 720p frame the tracks, their candidates and the result are crops: the result
+    costs the objects' boxes, not N frames, and reads as the same masks."""
+    from samtrack.models.registry import load_predictor
+    from samtrack.tracking.tracker import Tracker, TrackerConfig
+    from samtrack.types import Frame, Prompt
+
+    from samtrack.eval.synthetic import SceneConfig, random_scene
+
+    scene = random_scene(np.random.default_rng(0), SceneConfig(height=720, width=1280, n_objects=(12, 12)))
+    boxes = mask_to_box_xyxy(scene.masks)
+    tracker = Tracker(load_predictor("nano", device="cpu"), TrackerConfig(discover_every=0))
+    for t in range(3):
+        result = tracker.update(Frame(t, t / 25, scene.image), [Prompt(box=b) for b in boxes] if t == 0 else [])
+    assert len(result) >= 3 and isinstance(result.masks, MaskCrops)
+    assert all(isinstance(t.crop, MaskCrops) and len(t.crop) == 1 for t in tracker.tracks)
+    dense = np.asarray(result.masks)
+    assert result.masks.nbytes < 0.05 * dense.nbytes
+    np.testing.assert_array_equal(result.masks.areas, dense.sum(axis=(1, 2)))
+    np.testing.assert_array_equal(mask_to_box_xyxy(dense), result.masks.boxes)
+    assert dense.sum(axis=0).max() <= 1  # shared pixels settled

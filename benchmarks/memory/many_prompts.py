@@ -1,6 +1,7 @@
 """Peak memory of segmenting one frame against the number of box prompts.
 
     python benchmarks/memory/many_prompts.py [--counts 1 100 1000] [--model nano] [--chunk 64]
+    python benchmarks/memory/many_prompts.py --whole-run [--counts 1 1000]
 
 A 1280x720 synthetic frame is generated once; then, for each N, a fresh process loads the
 model, runs ``predictor.embed`` and ``predictor.segment`` with N random box prompts on
@@ -8,6 +9,10 @@ the CPU and reports its peak resident memory (``VmHWM`` of ``/proc/self/status``
 ``ru_maxrss``). The table gives each peak and its difference to the first N. The boolean
 full-size masks that ``segment`` returns (N x 720 x 1280 bytes) are listed apart: they
 are the part of the peak that cannot be avoided.
+
+``--whole-run``: the whole command instead, ``samtrack track`` on a three-frame 1280x720
+video of that frame with N boxes on its first frame (a prompts file), discovery off,
+every default output, in a fresh process per N; its peak RSS and wall time.
 """
 
 from __future__ import annotations
@@ -73,6 +78,58 @@ print(json.dumps({
 }))
 """
 
+WHOLE_CHILD = """
+import json, resource, sys, time
+from samtrack.cli import main
+video, prompts, out, n, model = sys.argv[1:6]
+t = time.perf_counter()
+code = main(["track", video, "--prompts", prompts, "--model", model, "--max-objects", n,
+             "--discover-every", "0", "--out", out, "--quiet"])
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        peak = int(line.split()[1]) / 1024
+print(json.dumps({"n": int(n), "code": code, "peak_mib": peak, "seconds": seconds}))
+"""
+
+
+def whole_runs(image, counts: list[int], model: str) -> None:  # type: ignore[no-untyped-def]
+    import av
+    import numpy as np
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "frames.mp4"
+        with av.open(str(video), "w") as container:
+            stream = container.add_stream("libx264", rate=25)
+            stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+            for _ in range(3):
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+            container.mux(stream.encode())
+        for n in counts:
+            rng = np.random.default_rng(n)
+            x1, y1 = rng.uniform(0, WIDTH - 40, n), rng.uniform(0, HEIGHT - 40, n)
+            x2 = np.minimum(x1 + rng.uniform(20, 400, n), WIDTH)
+            y2 = np.minimum(y1 + rng.uniform(20, 300, n), HEIGHT)
+            prompts = Path(tmp) / f"prompts{n}.json"
+            prompts.write_text(json.dumps({"0": [{"box": [float(v) for v in b]}
+                                                 for b in zip(x1, y1, x2, y2)]}))
+            out = subprocess.run(
+                [sys.executable, "-c", WHOLE_CHILD, str(video), str(prompts), str(Path(tmp) / f"out{n}"),
+                 str(n), model],
+                check=True, capture_output=True, text=True,
+            )
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"`python benchmarks/memory/many_prompts.py {' '.join(sys.argv[1:])}`\n")
+    print(f"samtrack track, model {model}, three {WIDTH}x{HEIGHT} frames, N boxes on the first, "
+          "discovery off, every default output\n")
+    print("| N | exit | peak RSS (MiB) | vs first N (MiB) | wall (s) |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']} | {r['code']} | {r['peak_mib']:.0f} | {r['peak_mib'] - rows[0]['peak_mib']:+.0f} "
+              f"| {r['seconds']:.1f} |")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,12 +139,17 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=0,
                         help="prompts per decoder call (default 0: the predictor's own)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--whole-run", action="store_true",
+                        help="measure the samtrack track command instead of the predictor")
     args = parser.parse_args()
     import numpy as np
 
     from samtrack.eval.synthetic import SceneConfig, random_scene
 
     scene = random_scene(np.random.default_rng(0), SceneConfig(height=HEIGHT, width=WIDTH, n_objects=(8, 8)))
+    if args.whole_run:
+        whole_runs(scene.image, args.counts, args.model)
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         frame = Path(tmp) / "frame.npy"

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
-from ..types import describe, mask_to_box_xyxy
+from ..types import MaskCrops, describe, mask_to_box_xyxy
 
 ANCHORS: tuple[str, ...] = ("centroid", "bottom", "center_box")
 
@@ -126,7 +126,9 @@ def tight_boxes(masks: np.ndarray) -> np.ndarray:
     counts inside the boxes well under 1 ms). :class:`~samtrack.analytics.Analytics`
     finds them once per frame for all its consumers.
     """
-    return mask_to_box_xyxy(np.asarray(masks, dtype=bool)).astype(np.int64)
+    if not isinstance(masks, MaskCrops):
+        masks = np.asarray(masks, dtype=bool)
+    return mask_to_box_xyxy(masks).astype(np.int64)
 
 
 def anchor_points(

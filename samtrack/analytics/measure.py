@@ -129,7 +129,7 @@ class TrackMeasurements:
                 t.point = points[i]
             t.area_sum += float(area)
             t.area_max = max(t.area_max, float(area))
-            t.sizes.add(rect_size(masks[i], boxes[i]))
+            t.sizes.add(rect_size(masks[i, y1:y2, x1:x2]))
         return []
 
     def summary(self) -> list[dict[str, Any]]:

@@ -98,9 +98,8 @@ class ZoneMonitor:
         for i, (x1, y1, x2, y2) in enumerate(boxes.tolist()):
             ix1, iy1, ix2, iy2 = max(x1, zx1), max(y1, zy1), min(x2, zx2), min(y2, zy2)
             if ix2 > ix1 and iy2 > iy1:  # count only where the mask's and zone's boxes meet
-                mask = result.masks[i]
-                common = np.count_nonzero(mask[iy1:iy2, ix1:ix2] & inside[iy1:iy2, ix1:ix2])
-                fractions[i] = common / np.count_nonzero(mask[y1:y2, x1:x2])
+                common = np.count_nonzero(result.masks[i, iy1:iy2, ix1:ix2] & inside[iy1:iy2, ix1:ix2])
+                fractions[i] = common / np.count_nonzero(result.masks[i, y1:y2, x1:x2])
         return fractions
 
     def update(self, result: FrameResult) -> list[Event]:

@@ -42,7 +42,7 @@ from samtrack.errors import SamtrackError
 from samtrack.io.atomic import write_bytes
 from samtrack.io.base import ClosingSink, partial_path
 from samtrack.io.images import encode_png
-from samtrack.types import FrameResult
+from samtrack.types import FrameResult, MaskCrops
 
 __all__ = ["CROPS_FOLDER", "CROP_PADDING", "CropSink", "crop_box", "remove_crops_folder"]
 
@@ -148,6 +148,7 @@ class CropSink(ClosingSink):
     def _consider(self, result: FrameResult) -> None:
         h, w = int(result.height), int(result.width)
         boxes = np.asarray(result.boxes, dtype=np.float64).reshape(-1, 4)
+        masks = MaskCrops.from_dense(result.masks)
         for i, track_id in enumerate(result.track_ids.tolist()):
             x1, y1, x2, y2 = boxes[i]
             if not (x2 > x1 and y2 > y1):
@@ -156,7 +157,7 @@ class CropSink(ClosingSink):
             # them, counted without scanning the whole frame)
             ix1, iy1 = max(0, math.floor(x1)), max(0, math.floor(y1))
             ix2, iy2 = min(w, math.ceil(x2)), min(h, math.ceil(y2))
-            area = int(np.count_nonzero(result.masks[i, iy1:iy2, ix1:ix2]))
+            area = int(np.count_nonzero(masks.window(i, ix1, iy1, ix2, iy2)))
             if area == 0:
                 continue
             # within half a pixel of an edge counts as touching it (boxes are exclusive on

@@ -25,7 +25,7 @@ import numpy as np
 from samtrack.errors import SamtrackError
 from samtrack.io.base import TextFileSink, check_result
 from samtrack.io.rle import decode_masks, encode_masks
-from samtrack.types import FrameResult
+from samtrack.types import FrameResult, mask_areas
 
 __all__ = ["JsonlSink", "frame_to_json", "read_jsonl"]
 
@@ -34,7 +34,7 @@ def frame_to_json(result: FrameResult) -> dict:
     """The JSON object of one frame (see the module docstring)."""
     check_result(result)
     rles = encode_masks(result.masks)
-    areas = np.asarray(result.masks).reshape(len(result), result.height * result.width).sum(axis=1)
+    areas = mask_areas(result.masks)
     boxes = np.asarray(result.boxes, dtype=np.float32).reshape(-1, 4)
     scores = np.asarray(result.scores, dtype=np.float32).reshape(-1)
     objects = [

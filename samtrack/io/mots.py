@@ -20,36 +20,34 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from samtrack.errors import SamtrackError
 from samtrack.io.base import TextFileSink, check_result
 from samtrack.io.rle import decode_masks, encode_masks
-from samtrack.types import FrameResult, mask_to_box_xyxy
+from samtrack.types import FrameResult, MaskCrops, mask_to_box_xyxy
 
 __all__ = ["MotsSink", "disjoint_masks", "read_mots"]
 
 MAX_TRACK_ID = 999
 
 
-def disjoint_masks(masks: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Masks N x H x W made disjoint: each pixel stays only in the highest-scoring mask
-    that has it (ties go to the lower index). Returns a new boolean array."""
-    masks = np.asarray(masks, dtype=bool)
-    out = masks.copy()
+def disjoint_masks(masks: Any, scores: np.ndarray) -> MaskCrops:
+    """Masks N x H x W (dense or MaskCrops) made disjoint: each pixel stays only in the
+    highest-scoring mask that has it (ties go to the lower index). Returns new crops."""
+    masks = MaskCrops.from_dense(masks)
     if len(masks) < 2:
-        return out
-    taken = np.zeros(masks.shape[1:], dtype=bool)
+        return masks
+    taken = np.zeros(masks.frame_size, dtype=bool)
+    crops = list(masks.crops)
     for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable"):
-        rows = np.flatnonzero(masks[i].any(axis=1))
-        if rows.size == 0:
-            continue
-        cols = np.flatnonzero(masks[i].any(axis=0))
-        crop = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-        out[i][crop] &= ~taken[crop]
-        taken[crop] |= out[i][crop]
-    return out
+        (x, y), (h, w) = masks.origins[i], crops[i].shape
+        window = (slice(y, y + h), slice(x, x + w))
+        crops[i] = crops[i] & ~taken[window]
+        taken[window] |= crops[i]
+    return MaskCrops(crops, masks.origins, masks.frame_size)
 
 
 class MotsSink(TextFileSink):
@@ -86,7 +84,7 @@ class MotsSink(TextFileSink):
                     f"(use the jsonl format for longer runs)"
                 )
         masks = disjoint_masks(result.masks, result.scores)
-        keep = [i for i in range(len(result)) if masks[i].any()]
+        keep = np.flatnonzero(masks.areas).tolist()
         rles = encode_masks(masks[keep]) if keep else []
         frame = int(result.frame_index) + 1
         rows = sorted(

@@ -13,38 +13,47 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from samtrack.errors import SamtrackError
+from samtrack.types import MaskCrops
 
 __all__ = ["decode_masks", "encode_masks", "rle_pixel_count"]
 
 
-def encode_masks(masks: np.ndarray) -> list[dict[str, Any]]:
-    """RLEs of boolean masks N x H x W (one dict per mask); the same strings as
-    ``pycocotools.mask.encode``, computed from the columns each mask spans only (masks are
-    usually small next to the frame, and the column-major transpose dominates the cost)."""
-    masks = np.asarray(masks)
-    if masks.ndim != 3:
-        raise ValueError(f"masks must be N x H x W, not of shape {masks.shape}")
+def encode_masks(masks: Any) -> list[dict[str, Any]]:
+    """RLEs of boolean masks N x H x W, dense or :class:`~samtrack.types.MaskCrops` (one
+    dict per mask); the same strings as ``pycocotools.mask.encode``, computed from the
+    columns each mask spans only (masks are usually small next to the frame, and the
+    column-major transpose dominates the cost)."""
+    if not isinstance(masks, MaskCrops):
+        masks = np.asarray(masks)
+        if masks.ndim != 3:
+            raise ValueError(f"masks must be N x H x W, not of shape {masks.shape}")
     n, h, w = masks.shape
     if n == 0:
         return []
     if h == 0 or w == 0:
         return [{"size": [h, w], "counts": "0"} for _ in range(n)]  # as pycocotools writes
-    uncompressed = [{"size": [h, w], "counts": _runs(m.astype(bool, copy=False))} for m in masks]
+    crops = MaskCrops.from_dense(masks)
+    uncompressed = [{"size": [h, w], "counts": _runs(crops, i)} for i in range(n)]
     return [
         {"size": [h, w], "counts": r["counts"].decode("ascii")}
         for r in mask_utils.frPyObjects(uncompressed, h, w)
     ]
 
 
-def _runs(mask: np.ndarray) -> list[int]:
-    """COCO run lengths of one H x W mask: alternating 0/1 runs in column-major order,
-    starting with a (possibly empty) run of zeros."""
-    h, w = mask.shape
-    columns = np.flatnonzero(mask.any(axis=0))
-    if columns.size == 0:
+def _runs(masks: MaskCrops, i: int) -> list[int]:
+    """COCO run lengths of mask ``i``: alternating 0/1 runs in column-major order over the
+    H x W frame, starting with a (possibly empty) run of zeros."""
+    h, w = masks.frame_size
+    crop = masks.crops[i]
+    if not crop.size:
         return [h * w]
-    x1, x2 = int(columns[0]), int(columns[-1]) + 1
-    strip = np.ascontiguousarray(mask[:, x1:x2].T).reshape(-1)  # column-major pixels
+    x1, y1 = (int(v) for v in masks.origins[i])
+    ch, cw = crop.shape
+    x2 = x1 + cw
+    # the crop's columns at full height, column-major
+    strip = np.zeros((cw, h), dtype=bool)
+    strip[:, y1 : y1 + ch] = crop.T
+    strip = strip.reshape(-1)
     edges = np.flatnonzero(strip[1:] != strip[:-1]) + 1
     runs = np.diff(np.concatenate(([0], edges, [strip.size]))).tolist()
     if strip[0]:

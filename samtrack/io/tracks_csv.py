@@ -24,7 +24,7 @@ import numpy as np
 
 from samtrack.errors import SamtrackError
 from samtrack.io.base import TextFileSink, check_result
-from samtrack.types import FrameResult
+from samtrack.types import FrameResult, mask_areas
 
 __all__ = ["COLUMNS", "TrackSummary", "TrackSummaryCsvSink", "read_track_summary_csv"]
 
@@ -96,7 +96,7 @@ class TrackSummaryCsvSink(TextFileSink):
         n = len(result)
         if n == 0:
             return
-        areas = np.asarray(result.masks).reshape(n, -1).sum(axis=1)
+        areas = mask_areas(result.masks)
         boxes = np.asarray(result.boxes, dtype=np.float64).reshape(-1, 4)
         centres = (boxes[:, :2] + boxes[:, 2:]) / 2
         for i in range(n):

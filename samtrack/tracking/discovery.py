@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ..geometry import clip_box_xyxy
-from ..types import Frame, Masks, Segmenter
+from ..types import Frame, MaskCrops, Masks, Segmenter
 from .association import associate
 from .background import Background, small_size
 from .config import TrackerConfig
@@ -38,7 +38,7 @@ class Discovery:
         self._free_change: np.ndarray | None = None  # this frame's change outside the tracks
 
     def plan(
-        self, frame: Frame, frames_seen: int, previous_masks: list[np.ndarray], tracks: list[Track]
+        self, frame: Frame, frames_seen: int, previous_masks: list[MaskCrops], tracks: list[Track]
     ) -> np.ndarray:
         """The points (M x 2 xy pixels) to prompt on this frame: one inside each new region,
         then the sweep's next grid points outside the tracks, at most
@@ -50,8 +50,8 @@ class Discovery:
             return np.zeros((0, 2), np.float32)
         height, width = frame.size
         held = np.zeros((height, width), dtype=bool)
-        for m in previous_masks + [t.mask for t in tracks if t.last_frame == frame.index]:
-            held |= m
+        for m in previous_masks + [t.crop for t in tracks if t.last_frame == frame.index]:
+            m.paint(held)
         budget = cfg.discover_max_points
         points = self._changed(frame, held, budget) if cfg.discover_on_change else []
         n = cfg.discover_points_per_side
@@ -160,13 +160,14 @@ class Discovery:
         )
         if len(found) == 0:
             return
+        found.masks = MaskCrops.from_dense(found.masks)
         areas = found.areas
         keep = (areas >= cfg.min_new_area) & (areas <= cfg.max_new_area * height * width)
         covered = np.zeros((height, width), dtype=bool)
         for t in tracks:
             if t.state is not TrackState.LOST and t.last_frame == frame.index:
-                covered |= t.mask
-        overlap = (found.masks & covered[None]).reshape(len(found), -1).sum(axis=1)
+                t.crop.paint(covered)
+        overlap = found.masks.count_in(covered)
         keep &= overlap < cfg.max_new_coverage * np.maximum(areas, 1)
         found = found[keep]
         if len(found) == 0:
@@ -177,24 +178,23 @@ class Discovery:
             matches, _, unmatched = associate(self._reacquire_cost(lost, found), cfg.reacquire_distance)
             for row, col in matches:
                 hit(lost[row], found[int(col)])
-                covered |= found.masks[col]
+                found.masks.paint(covered, int(col))
             # A mask that lies mostly where a lost track is predicted is likely that object
             # merged with a neighbour or half hidden: a new id there would be a switch.
             expected = np.zeros((height, width), dtype=bool)
             for t in lost:
                 x1, y1, x2, y2 = np.round(clip_box_xyxy(t.predicted_box, (height, width))).astype(int)
                 expected[y1:y2, x1:x2] = True
-            inside = np.array([np.count_nonzero(found.masks[i] & expected) for i in unmatched], dtype=np.int64)
+            inside = found.masks[unmatched].count_in(expected)
             unmatched = unmatched[inside < 0.5 * np.maximum(found.areas[unmatched], 1)]
         # Best-scored first; a mask mostly on one just started (the same object with a
         # neighbouring region, say) starts nothing.
         for col in sorted(unmatched.tolist(), key=lambda c: -found.scores[c]):
-            mask = found.masks[col]
-            if np.count_nonzero(mask & covered) >= cfg.max_new_coverage * max(found.areas[col], 1):
+            if found.masks[[col]].count_in(covered)[0] >= cfg.max_new_coverage * max(found.areas[col], 1):
                 continue
             if not start(found[col]):
                 break  # at the cap on live tracks
-            covered |= mask
+            found.masks.paint(covered, col)
 
     def _reacquire_cost(self, lost: list[Track], found: Masks) -> np.ndarray:
         """Distance from each lost track's predicted centre to each new mask's centre, in

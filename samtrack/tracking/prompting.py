@@ -3,28 +3,31 @@ mask and its last mask logits, both moved by the Kalman-predicted displacement."
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
 from ..geometry import shift_array
-from ..types import Masks, mask_to_box_xyxy
+from ..types import MaskCrops, Masks
 
 # What a shifted-in region of mask logits is set to: confidently "not the object".
 LOGIT_FILL = -20.0
 
 
-def interior_points(mask: np.ndarray, k: int) -> np.ndarray:
-    """Up to k well-spread points deep inside a boolean mask (k x 2 float32, xy).
+def interior_points(mask: Any, k: int) -> np.ndarray:
+    """Up to k well-spread points deep inside a boolean mask (one H x W mask, dense or a
+    one-mask MaskCrops): k x 2 float32, xy.
 
     The first is the pixel farthest from the mask's border; each next one maximises its
     distance to the points already chosen among pixels at least half that deep
     (farthest-point sampling, a cheap stand-in for SAM-PT's K-medoids).
     """
-    if k <= 0 or not mask.any():
+    mask = MaskCrops.from_dense(mask)
+    if k <= 0 or not mask.areas[0]:
         return np.zeros((0, 2), dtype=np.float32)
-    ys, xs = np.nonzero(mask)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    crop = np.pad(mask[y0:y1, x0:x1].astype(np.uint8), 1)
+    x0, y0 = mask.origins[0]
+    crop = np.pad(mask.crops[0].astype(np.uint8), 1)
     depth = cv2.distanceTransform(crop, cv2.DIST_L2, 3)[1:-1, 1:-1]
     cy, cx = np.nonzero(depth >= 0.5 * depth.max())
     candidates = np.stack([cx, cy], axis=1).astype(np.float64)
@@ -62,15 +65,14 @@ def cut_to_box(mask: Masks, box: np.ndarray) -> Masks:
     from the cut mask, so its area, box and fed-back logits are the object's alone."""
     x1, y1, x2, y2 = np.asarray(box, dtype=np.float64)
     mx, my = 0.05 * (x2 - x1) + 2, 0.05 * (y2 - y1) + 2
-    h, w = mask.masks.shape[1:]
+    stack = MaskCrops.from_dense(mask.masks)
+    h, w = stack.frame_size
     c1, r1 = max(int(np.floor(x1 - mx)), 0), max(int(np.floor(y1 - my)), 0)
     c2, r2 = min(int(np.ceil(x2 + mx)), w), min(int(np.ceil(y2 + my)), h)
-    inside = np.zeros((h, w), dtype=bool)
-    inside[r1:r2, c1:c2] = True
-    masks = mask.masks & inside[None]
+    masks = MaskCrops([stack.window(i, c1, r1, c2, r2) for i in range(len(stack))], [(c1, r1)] * len(stack), (h, w))
     logits = mask.logits.copy()
     scale = logit_scale(logits, (h, w))
     outside = np.ones(logits.shape[-2:], dtype=bool)
     outside[int(r1 * scale) : int(np.ceil(r2 * scale)), int(c1 * scale) : int(np.ceil(c2 * scale))] = False
     logits[:, outside] = np.minimum(logits[:, outside], LOGIT_FILL)
-    return Masks(masks, mask_to_box_xyxy(masks), mask.scores, logits, mask.prompt_index, mask.track_id)
+    return Masks(masks, masks.boxes, mask.scores, logits, mask.prompt_index, mask.track_id)

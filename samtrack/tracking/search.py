@@ -7,27 +7,32 @@ the best place becomes a box prompt for the segmenter.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from ..geometry import box_centre_xyxy, clip_box_xyxy
+from ..types import MaskCrops
 from .config import TrackerConfig
 
 if TYPE_CHECKING:
     from .track import Track
 
 
-def crop_template(image: np.ndarray, mask: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The image and mask under a box (xyxy, frame pixels): the track's appearance."""
+def crop_template(image: np.ndarray, mask: Any, box: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The image and mask (one H x W mask, dense or a one-mask MaskCrops) under a box
+    (xyxy, frame pixels): the track's appearance."""
     x1, y1 = np.floor(box[:2]).astype(int)
     x2, y2 = np.ceil(box[2:]).astype(int)
     x1, y1 = max(x1, 0), max(y1, 0)
     x2, y2 = min(x2, image.shape[1]), min(y2, image.shape[0])
-    if x2 - x1 < 2 or y2 - y1 < 2 or not mask[y1:y2, x1:x2].any():
+    if x2 - x1 < 2 or y2 - y1 < 2:
         return None
-    return image[y1:y2, x1:x2].copy(), mask[y1:y2, x1:x2].copy()
+    under = MaskCrops.from_dense(mask).window(0, x1, y1, x2, y2)
+    if not under.any():
+        return None
+    return image[y1:y2, x1:x2].copy(), under
 
 
 def find_by_appearance(

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.stats import theilslopes
 
 from ..geometry import box_centre_xyxy
-from ..types import Frame, Masks
+from ..types import Frame, MaskCrops, Masks
 from .config import TrackerConfig
 from .gates import censored, edge_anchored, partial_view, reach, spills
 from .kalman import KalmanBoxPredictor
@@ -31,15 +31,16 @@ RECENT_AREAS = 15
 
 @dataclass
 class Track:
-    """One object's state. ``mask``/``logits`` are the last accepted mask (bool H x W) and
-    its low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
+    """One object's state. ``crop``/``logits`` are the last accepted mask (a one-mask
+    :class:`~samtrack.types.MaskCrops`; :attr:`mask` is it as a bool H x W array) and its
+    low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
     ``predicted_box`` this frame's prediction; ``alone``: no other live track's predicted
     box touches it this frame (see :attr:`growth_reference`)."""
 
     id: int
     state: TrackState
     kalman: KalmanBoxPredictor
-    mask: np.ndarray
+    crop: MaskCrops
     logits: np.ndarray | None
     box: np.ndarray
     score: float
@@ -62,11 +63,12 @@ class Track:
     def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
         """A new track from one mask (``mask[0]``) seen on ``frame``."""
         box = mask.boxes[0].astype(np.float64)
+        crop = MaskCrops.from_dense(mask.masks[:1])
         return cls(
             id=track_id,
             state=TrackState.CONFIRMED if confirmed else TrackState.TENTATIVE,
             kalman=KalmanBoxPredictor(box),
-            mask=mask.masks[0],
+            crop=crop,
             logits=mask.logits[0],
             box=box,
             score=float(mask.scores[0]),
@@ -78,8 +80,13 @@ class Track:
             last_frame=frame.index,
             predicted_box=box.copy(),
             anchor=box_centre_xyxy(box),
-            template=crop_template(frame.image, mask.masks[0], box),
+            template=crop_template(frame.image, crop, box),
         )
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The last accepted mask, bool H x W (a new array)."""
+        return self.crop[0]
 
     @property
     def area(self) -> float:
@@ -134,7 +141,7 @@ class Track:
             # A partial view within its prompt (an occluder cuts the object) would drag
             # the velocity, a contested one (maybe merged with a neighbour) would widen the
             # box onto the neighbour: the filter coasts on its prediction instead.
-        self.mask = mask.masks[0]
+        self.crop = MaskCrops.from_dense(mask.masks[:1])
         self.logits = mask.logits[0]
         self.box = box.astype(np.float64)
         self.anchor = box_centre_xyxy(self.kalman.box_xyxy if config.use_kalman else self.box)
@@ -143,7 +150,7 @@ class Track:
             self.recent_areas.append(area)
             self.recent_frames.append(frame.index)
             self.area_trend = _log_area_trend(self.recent_frames, self.recent_areas)
-            self.template = crop_template(frame.image, self.mask, box) or self.template
+            self.template = crop_template(frame.image, self.crop, box) or self.template
             if not contested:
                 self.clear_area = area
         self.hits += 1

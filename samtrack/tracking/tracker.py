@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import fields
 
 import numpy as np
 
 from ..errors import SamtrackError, SamtrackWarning
-from ..geometry import box_iou_batch, clip_box_xyxy, mask_iou_batch, shift_array
+from ..geometry import box_iou_batch, clip_box_xyxy, mask_intersections, mask_iou_batch
 from ..types import (
     Frame,
     FrameResult,
+    MaskCrops,
     Masks,
     Prompt,
     Segmenter,
@@ -27,7 +27,6 @@ from ..types import (
     check_box_order,
     check_image,
     describe,
-    mask_to_box_xyxy,
     prompt_list,
 )
 from .association import associate, distinct
@@ -99,7 +98,7 @@ class Tracker:
         embedding = self.segmenter.embed(frame.image)
         # where the tracks seen last frame were (this frame replaces the masks, never edits
         # them); a lost track's old mask is not held: its object may come back there
-        previous_masks = [t.mask for t in live if t.state is not TrackState.LOST]
+        previous_masks = [t.crop for t in live if t.state is not TrackState.LOST]
         self._predict(live)
         # User prompts start confirmed tracks; detector boxes start tentative ones.
         detected = self._detection_prompts(detections, live)[: room - len(prompts)]
@@ -116,7 +115,7 @@ class Tracker:
                 track.miss(frame.size, self.config)
         for i, prompt in enumerate(new_prompts):
             mask = new_masks[i] if prompt.box is None else cut_to_box(new_masks[i], prompt.box)
-            if mask.masks[0].any():
+            if mask.areas[0] > 0:
                 self._start_track(mask, prompt.label, frame, confirmed=i < len(prompts))
         points = self.discovery.plan(frame, self.frames_seen, previous_masks, self.tracks)
         self.discovery.run(
@@ -143,12 +142,12 @@ class Tracker:
             if t.state is not TrackState.CONFIRMED or t.last_frame != self._segmented:
                 continue
             dx, dy = t.displacement
-            mask = shift_array(t.mask, int(np.rint(dx)), int(np.rint(dy)), fill=False)
-            if not mask.any():
+            mask = t.crop.shifted(int(np.rint(dx)), int(np.rint(dy)))
+            if not mask.areas[0]:
                 continue  # moved out of the frame
             shown.append(t)
             masks.append(mask)
-            boxes.append(mask_to_box_xyxy(mask[None])[0])
+            boxes.append(mask.boxes[0])
             logits.append(shift_logits(t.logits, dx, dy, frame.size))
         return self._show(frame, shown, masks, boxes, logits)
 
@@ -186,7 +185,7 @@ class Tracker:
                 "wrap an RGB image as Frame(index, time, image)"
             )
         check_image(frame.image, f"frame {frame.index}")
-        size = next((t.mask.shape for t in self.live_tracks), None)
+        size = next((t.crop.frame_size for t in self.live_tracks), None)
         if size is not None and size != frame.size:
             raise SamtrackError(
                 f"frame {frame.index} is {frame.size[1]}x{frame.size[0]} but the tracks were "
@@ -232,14 +231,14 @@ class Tracker:
             # predicted box alone asks for whatever is there now.
             return Prompt(box=clip_box_xyxy(track.predicted_box, size), track_id=track.id)
         dx, dy = track.displacement
-        points = interior_points(track.mask, cfg.positive_points) + np.array([dx, dy], np.float32)
+        points = interior_points(track.crop, cfg.positive_points) + np.array([dx, dy], np.float32)
         labels = [1] * len(points)
         if cfg.negative_points:
             for other in live:
                 if other is track or other.state is TrackState.LOST:
                     continue
                 if box_iou_batch(track.predicted_box, other.predicted_box)[0, 0] > 0:
-                    neg = interior_points(other.mask, 1) + other.displacement.astype(np.float32)
+                    neg = interior_points(other.crop, 1) + other.displacement.astype(np.float32)
                     points = np.concatenate([points, neg])
                     labels += [0] * len(neg)
         box = track.predicted_box
@@ -292,10 +291,11 @@ class Tracker:
         reference = list(references) + [p.box for p in prompts[len(live):]]
         per_prompt = (3 if cfg.multimask else 1) * size[0] * size[1]
         step = max(1, CANDIDATE_BYTES // per_prompt)
-        chosen: dict[str, np.ndarray] = {}
+        chosen = []
         for start in range(0, len(prompts), step):
             part = prompts[start : start + step]
             candidates = self.segmenter.segment(embedding, part, multimask=cfg.multimask)
+            candidates.masks = MaskCrops.from_dense(candidates.masks)
             per = len(candidates) // len(part)
             scores = candidates.scores.reshape(len(part), per).astype(np.float64)
             combined = scores.copy()
@@ -310,17 +310,10 @@ class Tracker:
                     # A candidate the track's gates would refuse (a merge, a bloated
                     # answer) loses to any they accept.
                     combined[i] += acceptable(live[start + i], candidates[rows], size, cfg, reference=ref)
-            best = np.arange(len(part)) * per + combined.argmax(axis=1)
-            if step >= len(prompts):
-                return candidates[best] if per > 1 else candidates
-            for f in fields(Masks):
-                value = getattr(candidates, f.name)[best]
-                if f.name == "prompt_index":
-                    value = value + start
-                if f.name not in chosen:
-                    chosen[f.name] = np.empty((len(prompts), *value.shape[1:]), dtype=value.dtype)
-                chosen[f.name][start : start + len(part)] = value
-        return Masks(**chosen)
+            best = candidates[np.arange(len(part)) * per + combined.argmax(axis=1)]
+            best.prompt_index = best.prompt_index + start
+            chosen.append(best)
+        return chosen[0] if len(chosen) == 1 else Masks.concatenate(chosen)
 
     def _associate(self, live: list[Track], masks: Masks, frame: Frame) -> set[int]:
         """Match this frame's masks to tracks; returns the ids of matched tracks."""
@@ -328,13 +321,10 @@ class Tracker:
             return set()
         cfg = self.config
         step = iou_step(*frame.size)
-        small = masks.masks[:, ::step, ::step]
+        small = masks.masks.downsampled(step)
         lost = np.array([t.state is TrackState.LOST for t in live])
-        expected = np.stack(
-            [
-                shift_array(t.mask[::step, ::step], *np.round(t.displacement / step).astype(int))
-                for t in live
-            ]
+        expected = MaskCrops.concatenate(
+            [t.crop.downsampled(step).shifted(*np.round(t.displacement / step).astype(int)) for t in live]
         )
         iou = mask_iou_batch(expected, small)
         # A lost track's last mask is stale (often a sliver cut by the occluder): measure
@@ -346,13 +336,12 @@ class Tracker:
         # another's place is contested (a merge, or two objects overlapping). A mask that
         # lies mostly where other tracks expect their objects and this one does not is
         # theirs: this track's object is hidden behind it, and the track may not take it.
-        claims = expected[~lost].sum(axis=0, dtype=np.int32)
-        flat = small.reshape(len(masks), -1).astype(np.float32)
-        claimed = flat @ (claims > 0).ravel().astype(np.float32)  # per mask
-        shared = (expected & (claims > 0)[None]).reshape(len(live), -1).astype(np.float32) @ flat.T
+        claims = expected[np.flatnonzero(~lost)].coverage()
+        claimed = small.count_in(claims > 0)  # per mask
+        shared = mask_intersections(expected, small, within=claims > 0)
         elsewhere = claimed[None, :] - shared  # tracks x masks
         allowed = np.stack([acceptable(t, masks, frame.size, cfg) for t in live])
-        theirs = allowed & (elsewhere > 0.5 * np.maximum(flat.sum(axis=1), 1)[None, :])
+        theirs = allowed & (elsewhere > 0.5 * np.maximum(small.areas, 1)[None, :])
         for row, col in zip(*np.nonzero(theirs)):
             # unless it looks like this track's object (a small model's mask of the other
             # object may have swallowed this one as it came out from behind it)
@@ -370,8 +359,9 @@ class Tracker:
             matches, _, unmatched = associate(cost[np.ix_(rows, free)], 1.0 - cfg.match_iou)
             for row, col in matches:
                 track, c = live[rows[row]], int(free[col])
-                others = claims - (expected[rows[row]] if not lost[rows[row]] else 0)
-                contested = np.count_nonzero(small[c] & (others > 0)) > 0.1 * max(np.count_nonzero(small[c]), 1)
+                # pixels of the mask where another seen track expects its object
+                others = claims if lost[rows[row]] else claims - expected.paint(np.zeros_like(claims, dtype=bool), rows[row])
+                contested = small[[c]].count_in(others > 0)[0] > 0.1 * max(small.areas[c], 1)
                 track.hit(masks[c], frame, cfg, contested=contested)
                 matched.add(track.id)
             free = free[unmatched]
@@ -387,7 +377,7 @@ class Tracker:
         held = np.zeros(frame.size, dtype=bool)
         for t in self.tracks:
             if t.id in matched:
-                held |= t.mask
+                t.crop.paint(held)
         places = search_boxes(missed, frame.image, held, cfg)
         if not places:
             return set()
@@ -399,11 +389,11 @@ class Tracker:
             mask = masks[i : i + 1]
             if not acceptable(t, mask, frame.size, cfg, reference=box)[0]:
                 continue
-            if (mask.masks[0] & held).sum() > 0.5 * mask.areas[0]:
+            if mask.masks.count_in(held)[0] > 0.5 * mask.areas[0]:
                 continue  # it found an object another track holds
             t.predicted_box = box.astype(np.float64)
             t.hit(mask, frame, cfg)
-            held |= t.mask
+            t.crop.paint(held)
             found_ids.add(t.id)
         return found_ids
 
@@ -428,7 +418,7 @@ class Tracker:
             t for t in self.tracks if t.state is TrackState.CONFIRMED and t.last_frame == frame.index
         ]
         return self._show(
-            frame, shown, [t.mask for t in shown], [t.box for t in shown], [t.logits for t in shown],
+            frame, shown, [t.crop for t in shown], [t.box for t in shown], [t.logits for t in shown],
             {"started": started, "lost": lost, "ended": ended},
         )
 
@@ -436,7 +426,7 @@ class Tracker:
     def _show(
         frame: Frame,
         shown: list[Track],
-        masks: list[np.ndarray],
+        masks: list[MaskCrops],
         boxes: list[np.ndarray],
         logits: list[np.ndarray | None],
         lifecycle: dict[str, tuple[int, ...]] | None = None,
@@ -452,7 +442,7 @@ class Tracker:
                 setattr(result, key, ids)
             return result
         scores = np.array([t.score for t in shown], dtype=np.float32)
-        stack = _resolve_overlaps(np.stack(masks), scores, logits)
+        stack = _resolve_overlaps(MaskCrops.concatenate(masks), scores, logits)
         return FrameResult(
             frame_index=frame.index,
             time=frame.time,
@@ -469,33 +459,39 @@ class Tracker:
 
 
 def _resolve_overlaps(
-    masks: np.ndarray, scores: np.ndarray, logits: Sequence[np.ndarray | None] | None = None
-) -> np.ndarray:
+    masks: MaskCrops, scores: np.ndarray, logits: Sequence[np.ndarray | None] | None = None
+) -> MaskCrops:
     """Give each pixel claimed by several masks to one of them: the one whose low-res
     logit (one L x L per mask, see :func:`logit_scale`) is highest there, as SAM 2 keeps
     the masks of several objects apart; the highest-scored one where logits are missing
-    or tie. ``masks`` is changed in place (a thousand 720p masks are 0.9 GB) and
-    returned. Works one mask at a time over frame-sized arrays: a masks x shared-pixels
-    table of logits would take gigabytes when many objects overlap."""
-    claims = masks.sum(axis=0, dtype=np.int32)
+    or tie. Returns the settled masks (a dense stack is taken as crops); the crops given
+    are not changed. Works one mask at a time, on its box: a masks x shared-pixels table
+    of logits would take gigabytes when many objects overlap."""
+    masks = MaskCrops.from_dense(masks)
+    claims = masks.coverage()
     if claims.max(initial=0) <= 1:
         return masks
     shared = claims > 1
+
+    def window(i: int) -> tuple[slice, slice]:
+        (x, y), (h, w) = masks.origins[i], masks.crops[i].shape
+        return slice(y, y + h), slice(x, x + w)
+
     order = np.argsort(-scores, kind="stable")
-    owner = np.full(masks.shape[1:], -1)
+    owner = np.full(masks.frame_size, -1)
     for i in order[::-1]:  # the highest-scored last: it owns the pixel
-        owner[masks[i] & shared] = i
+        owner[window(i)][masks.crops[i] & shared[window(i)]] = i
     usable = logits is not None and len(logits) == len(masks)
     if usable and all(lg is not None and lg.ndim == 2 and lg.shape == logits[0].shape for lg in logits):
         side = logits[0].shape[-1]
-        scale = logit_scale(logits[0], masks.shape[1:])
-        best = np.full(masks.shape[1:], -np.inf, dtype=np.float32)
+        scale = logit_scale(logits[0], masks.frame_size)
+        best = np.full(masks.frame_size, -np.inf, dtype=np.float32)
         for i in order:  # best-scored first, and only a higher logit takes a pixel: ties stay
-            ys, xs = np.nonzero(masks[i] & shared)
+            ys, xs = np.nonzero(masks.crops[i] & shared[window(i)])
+            ys, xs = ys + masks.origins[i, 1], xs + masks.origins[i, 0]
             value = logits[i][np.minimum((ys * scale).astype(int), side - 1), np.minimum((xs * scale).astype(int), side - 1)]
             higher = value > best[ys, xs]
             best[ys[higher], xs[higher]] = value[higher]
             owner[ys[higher], xs[higher]] = i
-    for i in range(len(masks)):
-        masks[i] &= ~shared | (owner == i)
-    return masks
+    crops = [masks.crops[i] & (~shared[window(i)] | (owner[window(i)] == i)) for i in range(len(masks))]
+    return MaskCrops(crops, masks.origins, masks.frame_size)
