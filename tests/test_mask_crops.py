@@ -113,11 +113,10 @@ def test_rle_of_crops_is_pycocotools_own():
 def test_the_tracker_holds_and_reports_crops():
     """On a 720p frame the tracks, their candidates and the result are crops: the result
     costs the objects' boxes, not N frames, and reads as the same masks."""
+    from samtrack.eval.synthetic import SceneConfig, random_scene
     from samtrack.models.registry import load_predictor
     from samtrack.tracking.tracker import Tracker, TrackerConfig
     from samtrack.types import Frame, Prompt
-
-    from samtrack.eval.synthetic import SceneConfig, random_scene
 
     scene = random_scene(np.random.default_rng(0), SceneConfig(height=720, width=1280, n_objects=(12, 12)))
     boxes = mask_to_box_xyxy(scene.masks)
