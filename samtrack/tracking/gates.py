@@ -26,11 +26,8 @@ def acceptable(
     gate (against ``reference``, by default the predicted box)."""
     areas = masks.areas.astype(np.float64)
     ok = (masks.scores >= config.min_score) & (areas > 0)
-    h, w = size
-    x1, y1, x2, y2 = track.box
-    at_border = x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1  # entering or leaving
     largest = track.growth_reference
-    if largest > 0 and not at_border:
+    if largest > 0 and not at_border(track.box, size):
         # Only growth is gated: an object is not suddenly larger than both its recent full
         # views and its prediction, but a mask that merged it with a neighbour or jumped to
         # the background is. Shrinking is normal (occluders).
@@ -38,6 +35,14 @@ def acceptable(
     reference = clip_box_xyxy(track.predicted_box, size) if reference is None else reference
     ok &= box_iou_batch(masks.boxes, reference)[:, 0] >= config.box_gate
     return ok
+
+
+def at_border(box: np.ndarray, size: tuple[int, int]) -> bool:
+    """Whether a box (xyxy) touches the edge of an H x W frame: its object may be entering
+    or leaving, and only its part inside the frame is seen."""
+    h, w = size
+    x1, y1, x2, y2 = box
+    return bool(x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1)
 
 
 def partial_view(track: Track, area: float, config: TrackerConfig) -> bool:
