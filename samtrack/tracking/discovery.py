@@ -201,14 +201,17 @@ class Discovery:
     def _fuller_views(
         self, seen: list[Track], found: Masks, frame: Frame, hit: Callable[[Track, Masks], None]
     ) -> np.ndarray:
-        """Masks that hold most of the mask of one seen track at the frame's edge whose
-        views grow, and of no other track, and are larger: that object, entering, seen more fully than its
-        own prompt saw it (an object driving in from the edge grows faster than its box,
-        and a segmenter that answers within the box sees a sliver of it). The track takes
-        such a mask if its gates allow, and a mask taken starts no new track. Away from
-        the edge a larger mask holding a track's is more often a merge with what lies
-        around it (nano's suite lost 3 HOTA when every track took them). Returns which
-        masks were taken."""
+        """Discovered masks that are an entering object seen whole: each holds the whole
+        mask (all but a 10% boundary) of one seen track, and of no other, whose box
+        touches the frame's edge and whose views grow, and is larger than that track's
+        growth gate lets it grow in one frame. An object driving in from the edge grows
+        faster than its prompt box, and a segmenter that answers within the box keeps
+        seeing the sliver it was first shown; discovery then started a second id on the
+        object (bus-walkers in the composites). The track takes such a mask if its gates
+        allow, and a mask taken starts no new track. Away from the edge, or on an exit,
+        or by a smaller step, a larger mask holding a track's is more often a merge with
+        what lies around it (taking those cost nano's suite 3 HOTA). Returns which masks
+        were taken."""
         taken = np.zeros(len(found), dtype=bool)
         if not any(at_border(t.box, frame.size) for t in seen):
             return taken
@@ -219,7 +222,8 @@ class Discovery:
             view = found[int(col)]
             if not at_border(track.box, frame.size) or track.area_trend[0] <= 0:
                 continue  # not entering: not at the edge, or not growing
-            if view.areas[0] > self.config.max_area_change * track.crop.areas[0] and acceptable(track, view, frame.size, self.config)[0]:
+            larger = view.areas[0] > self.config.max_area_change * track.crop.areas[0]
+            if larger and acceptable(track, view, frame.size, self.config)[0]:
                 hit(track, view)
                 taken[col] = True
         return taken
