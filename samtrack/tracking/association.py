@@ -6,6 +6,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from ..geometry import mask_iou_batch
+from ..types import mask_areas
 
 
 def associate(
@@ -40,7 +41,7 @@ def distinct(masks: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndar
     a higher score, then (on equal scores) larger, the more complete view of the object."""
     iou = mask_iou_batch(masks, masks)
     keep = np.ones(len(masks), dtype=bool)
-    areas = masks.reshape(len(masks), -1).sum(axis=1)
+    areas = mask_areas(masks)
     for i in np.lexsort((-areas, -np.asarray(scores, np.float64))):
         if keep[i]:
             dup = iou[i] > threshold
