@@ -115,8 +115,7 @@ def render(
             inside = masks.crops[i]
             if inside.size == 0:
                 continue
-            (x, y), (ch, cw) = masks.origins[i], inside.shape
-            ys, xs = slice(int(y), int(y) + ch), slice(int(x), int(x) + cw)
+            ys, xs = masks.slices(i)
             region = out[ys, xs]
             tint = np.empty_like(region)
             tint[:] = colors[i]

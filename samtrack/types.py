@@ -245,11 +245,6 @@ class MaskCrops:
         crops = [m[y1:y2, x1:x2].copy() for m, (x1, y1, x2, y2) in zip(masks, boxes)]
         return cls._of(crops, boxes[:, :2].copy(), (int(masks.shape[1]), int(masks.shape[2])))
 
-    @classmethod
-    def empty(cls, height: int, width: int, n: int = 0) -> MaskCrops:
-        """``n`` empty masks of an H x W frame."""
-        return cls._of([np.zeros((0, 0), bool)] * n, np.zeros((n, 2), np.int64), (height, width))
-
     @staticmethod
     def concatenate(items: Sequence[MaskCrops]) -> MaskCrops:
         sizes = {m.frame_size for m in items}
@@ -350,6 +345,12 @@ class MaskCrops:
             sides.min(axis=1, keepdims=True) > 0
         )
 
+    def slices(self, i: int) -> tuple[slice, slice]:
+        """Where crop ``i`` lies in the frame: (rows, columns), so ``frame[m.slices(i)]``
+        is the frame under it."""
+        (x, y), (h, w) = self.origins[i], self.crops[i].shape
+        return slice(int(y), int(y) + h), slice(int(x), int(x) + w)
+
     def window(self, i: int, x1: int, y1: int, x2: int, y2: int) -> np.ndarray:
         """Mask ``i`` under the frame window [y1:y2, x1:x2] (within the frame), a new array."""
         out = np.zeros((max(y2 - y1, 0), max(x2 - x1, 0)), dtype=bool)
@@ -364,9 +365,7 @@ class MaskCrops:
     def paint(self, canvas: np.ndarray, i: int | None = None) -> np.ndarray:
         """OR mask ``i`` (None: every mask) into ``canvas`` (bool H x W), in place."""
         for k in range(len(self)) if i is None else (i,):
-            crop = self.crops[k]
-            x, y = self.origins[k]
-            canvas[y : y + crop.shape[0], x : x + crop.shape[1]] |= crop
+            canvas[self.slices(k)] |= self.crops[k]
         return canvas
 
     def union(self) -> np.ndarray:
@@ -376,17 +375,15 @@ class MaskCrops:
     def coverage(self) -> np.ndarray:
         """How many masks hold each pixel, int32 H x W."""
         counts = np.zeros(self.frame_size, dtype=np.int32)
-        for crop, (x, y) in zip(self.crops, self.origins):
-            counts[y : y + crop.shape[0], x : x + crop.shape[1]] += crop
+        for k, crop in enumerate(self.crops):
+            counts[self.slices(k)] += crop
         return counts
 
     def count_in(self, region: np.ndarray) -> np.ndarray:
         """How many pixels of each mask lie in ``region`` (bool H x W): int64 (N,)."""
-        counts = np.zeros(len(self), dtype=np.int64)
-        for k, crop in enumerate(self.crops):
-            x, y = self.origins[k]
-            counts[k] = np.count_nonzero(crop & region[y : y + crop.shape[0], x : x + crop.shape[1]])
-        return counts
+        return np.array(
+            [np.count_nonzero(crop & region[self.slices(k)]) for k, crop in enumerate(self.crops)], dtype=np.int64
+        )
 
     def shifted(self, dx: int, dy: int) -> MaskCrops:
         """Every mask moved by (dx, dy) whole pixels; what leaves the frame is dropped."""
@@ -446,9 +443,7 @@ class Masks:
     @property
     def areas(self) -> np.ndarray:
         """Pixel count of each mask, int64 (N,)."""
-        if isinstance(self.masks, MaskCrops):
-            return self.masks.areas
-        return self.masks.sum(axis=(1, 2), dtype=np.int64)
+        return mask_areas(self.masks)
 
     @staticmethod
     def empty(height: int, width: int, logit_size: int = 256) -> Masks:

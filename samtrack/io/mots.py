@@ -43,8 +43,7 @@ def disjoint_masks(masks: Any, scores: np.ndarray) -> MaskCrops:
     taken = np.zeros(masks.frame_size, dtype=bool)
     crops = list(masks.crops)
     for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable"):
-        (x, y), (h, w) = masks.origins[i], crops[i].shape
-        window = (slice(y, y + h), slice(x, x + w))
+        window = masks.slices(i)
         crops[i] = crops[i] & ~taken[window]
         taken[window] |= crops[i]
     return MaskCrops(crops, masks.origins, masks.frame_size)

@@ -473,25 +473,25 @@ def _resolve_overlaps(
         return masks
     shared = claims > 1
 
-    def window(i: int) -> tuple[slice, slice]:
-        (x, y), (h, w) = masks.origins[i], masks.crops[i].shape
-        return slice(y, y + h), slice(x, x + w)
-
     order = np.argsort(-scores, kind="stable")
     owner = np.full(masks.frame_size, -1)
     for i in order[::-1]:  # the highest-scored last: it owns the pixel
-        owner[window(i)][masks.crops[i] & shared[window(i)]] = i
+        window = masks.slices(i)
+        owner[window][masks.crops[i] & shared[window]] = i
     usable = logits is not None and len(logits) == len(masks)
     if usable and all(lg is not None and lg.ndim == 2 and lg.shape == logits[0].shape for lg in logits):
         side = logits[0].shape[-1]
         scale = logit_scale(logits[0], masks.frame_size)
         best = np.full(masks.frame_size, -np.inf, dtype=np.float32)
         for i in order:  # best-scored first, and only a higher logit takes a pixel: ties stay
-            ys, xs = np.nonzero(masks.crops[i] & shared[window(i)])
+            ys, xs = np.nonzero(masks.crops[i] & shared[masks.slices(i)])
             ys, xs = ys + masks.origins[i, 1], xs + masks.origins[i, 0]
             value = logits[i][np.minimum((ys * scale).astype(int), side - 1), np.minimum((xs * scale).astype(int), side - 1)]
             higher = value > best[ys, xs]
             best[ys[higher], xs[higher]] = value[higher]
             owner[ys[higher], xs[higher]] = i
-    crops = [masks.crops[i] & (~shared[window(i)] | (owner[window(i)] == i)) for i in range(len(masks))]
+    crops = []
+    for i, crop in enumerate(masks.crops):
+        window = masks.slices(i)
+        crops.append(crop & (~shared[window] | (owner[window] == i)))
     return MaskCrops(crops, masks.origins, masks.frame_size)
