@@ -304,3 +304,49 @@ def test_of_two_duplicates_with_one_score_the_larger_stays():
     # A better score still wins.
     keep = distinct(np.stack([cut, whole]), np.array([0.95, 0.9]), threshold=0.7)
     assert keep.tolist() == [True, False]
+
+
+def _lost(track: Track, misses: int = 1) -> Track:
+    track.state, track.misses = TrackState.LOST, misses
+    return track
+
+
+def _reacquire_cost(lost: list[Track], found: Masks) -> np.ndarray:
+    from samtrack.tracking.discovery import Discovery
+
+    return Discovery(TrackerConfig())._reacquire_cost(lost, found, (200, 200))
+
+
+def test_a_track_last_seen_as_a_sliver_is_found_again_at_its_full_size():
+    # A kicked ball (rhino-elephant, DAVIS composites): the last views before it hid were
+    # slivers, and it came out farther than the filter predicted. Distances count in the
+    # diagonals of its last full view (40 px square: 57 px), not of the sliver (6 x 40 px).
+    track = _track(40)
+    track.hit(_square(50, 50, 40), Frame(1, 0.04, np.zeros((200, 200, 3), np.uint8)), TrackerConfig())
+    sliver = _square(50, 50, 40)
+    sliver.masks[0, :, 56:] = False
+    sliver.boxes[:] = mask_to_box_xyxy(sliver.masks)
+    track.hit(sliver, Frame(2, 0.08, np.zeros((200, 200, 3), np.uint8)), TrackerConfig())
+    track.predicted_box = np.array([50.0, 50.0, 90.0, 90.0])
+    cost = _reacquire_cost([_lost(track)], _square(95, 50, 40))  # 45 px on
+    assert cost[0, 0] <= TrackerConfig().reacquire_distance
+
+
+def test_a_small_object_inside_a_large_lost_track_s_reach_is_not_taken_for_it():
+    # A lost player's prediction (tennis-stroller, DAVIS composites) held a small object
+    # 90 px from its centre: 0.2 of the player's diagonal, 2 of the small object's.
+    track = _lost(_track(120))
+    track.predicted_box = np.array([50.0, 50.0, 170.0, 170.0])
+    small = _square(40, 40, 20)
+    assert _reacquire_cost([track], small)[0, 0] > TrackerConfig().reacquire_distance
+    # a small piece at the centre of the prediction still is
+    assert _reacquire_cost([track], _square(100, 100, 20))[0, 0] <= TrackerConfig().reacquire_distance
+
+
+def test_a_found_mask_the_frame_edge_cuts_is_measured_by_the_track_s_size():
+    # A fast object leaving and coming back at the edge: its found mask is cut by the
+    # frame, and its diagonal says nothing of the object's size.
+    track = _lost(_track(30))
+    track.predicted_box = np.array([150.0, 50.0, 180.0, 80.0])
+    edge = _square(185, 50, 15)  # touches x = 200
+    assert _reacquire_cost([track], edge)[0, 0] <= TrackerConfig().reacquire_distance

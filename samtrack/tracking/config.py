@@ -54,9 +54,10 @@ class TrackerConfig:
     generator defaults: a false find only starts a tentative track); its masks covered by tracks less than
     ``max_new_coverage``, with ``min_new_area`` <= area <= ``max_new_area`` * frame area,
     re-acquire a lost track (same id) when their centre lies within
-    ``reacquire_distance`` of its predicted centre, in track diagonals widened by 5% per
-    frame lost, and otherwise start tentative tracks (not those lying mostly inside a lost
-    track's predicted box: likely that object, merged or half hidden). Association is a
+    ``reacquire_distance`` of its predicted centre, in diagonals of the smaller of the
+    track's last full view and the mask, widened by 5% per frame lost, and otherwise start
+    tentative tracks (not those lying mostly inside a lost track's predicted box: likely
+    that object, merged or half hidden). Association is a
     cascade: tracks seen in the last frame choose first, lost ones take what is left.
     Speed: ``segment_every`` k > 1 runs the segmenter on every k-th frame only (and on any
     frame with prompts or detections); in between, each shown track's last mask moves by

@@ -177,7 +177,7 @@ class Discovery:
         lost = [t for t in tracks if t.state is TrackState.LOST]
         unmatched = np.arange(len(found))
         if lost:
-            matches, _, unmatched = associate(self._reacquire_cost(lost, found), cfg.reacquire_distance)
+            matches, _, unmatched = associate(self._reacquire_cost(lost, found, frame.size), cfg.reacquire_distance)
             for row, col in matches:
                 hit(lost[row], found[int(col)])
                 found.masks.paint(covered, int(col))
@@ -228,17 +228,27 @@ class Discovery:
                 taken[col] = True
         return taken
 
-    def _reacquire_cost(self, lost: list[Track], found: Masks) -> np.ndarray:
+    def _reacquire_cost(self, lost: list[Track], found: Masks, size: tuple[int, int]) -> np.ndarray:
         """Distance from each lost track's predicted centre to each new mask's centre, in
-        track diagonals that widen the longer the track has been lost (its prediction
-        grows uncertain); inf where the areas are implausibly different."""
+        diagonals of the smaller of the two boxes: the track's last full view (the last
+        box may be a sliver that an occluder left: a kicked ball hid, sped up and came out
+        farther than predicted) and the found mask's (a small object within a large lost
+        track's reach is not that track's object: a lost tennis player took a stroller 90
+        px from its predicted centre), unless the frame's edge cuts the found mask. The
+        diagonals widen 5% a frame lost (the prediction grows uncertain). inf where the
+        found mask is larger than the growth gate allows. (DAVIS composites, bounded, seeds
+        0-2: 4 -> 2 ID switches; the last box's diagonal alone missed the ball, the
+        prediction's alone took neighbours once its size ran off while coasting.)"""
         pred = np.stack([t.predicted_box for t in lost])
         centre_pred = (pred[:, :2] + pred[:, 2:]) / 2
         centre_new = (found.boxes[:, :2] + found.boxes[:, 2:]) / 2
         dist = np.linalg.norm(centre_pred[:, None] - centre_new[None], axis=2)
-        diag = np.array([np.hypot(*(t.box[2:] - t.box[:2])) for t in lost])
-        misses = np.array([t.misses for t in lost])
-        cost = dist / (np.maximum(diag, 1.0) * (1 + 0.05 * misses))[:, None]
+        full = np.array([np.hypot(*(t.full_box[2:] - t.full_box[:2])) for t in lost])
+        found_diag = np.hypot(*(found.boxes[:, 2:] - found.boxes[:, :2]).T)
+        found_diag[[at_border(b, size) for b in found.boxes]] = np.inf
+        diag = np.maximum(np.minimum(full[:, None], found_diag[None, :]), 1.0)
+        misses = np.array([t.misses for t in lost])[:, None]
+        cost = dist / (diag * (1 + 0.05 * misses))
         area = np.array([max(t.area, 1.0) for t in lost])[:, None]
         ratio = found.areas[None, :] / area
         return np.where(ratio <= self.config.max_area_change, cost, np.inf)

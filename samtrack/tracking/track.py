@@ -34,7 +34,8 @@ class Track:
     """One object's state. ``crop``/``logits`` are the last accepted mask (a one-mask
     :class:`~samtrack.types.MaskCrops`; :attr:`mask` is it as a bool H x W array) and its
     low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
-    ``predicted_box`` this frame's prediction; ``alone``: no other live track's predicted
+    ``predicted_box`` this frame's prediction; ``full_box`` the box of its last full view
+    (not a partial one); ``alone``: no other live track's predicted
     box touches it this frame (see :attr:`growth_reference`)."""
 
     id: int
@@ -58,6 +59,7 @@ class Track:
     clear_area: float = 0.0
     alone: bool = True
     reach: np.ndarray | None = None
+    full_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
 
     @classmethod
     def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
@@ -79,6 +81,7 @@ class Track:
             first_frame=frame.index,
             last_frame=frame.index,
             predicted_box=box.copy(),
+            full_box=box.copy(),
             anchor=box_centre_xyxy(box),
             template=crop_template(frame.image, crop, box),
         )
@@ -151,6 +154,7 @@ class Track:
             self.recent_frames.append(frame.index)
             self.area_trend = _log_area_trend(self.recent_frames, self.recent_areas)
             self.template = crop_template(frame.image, self.crop, box) or self.template
+            self.full_box = self.box.copy()
             if not contested:
                 self.clear_area = area
         self.hits += 1
