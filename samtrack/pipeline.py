@@ -88,13 +88,19 @@ def _check_model(model: Any) -> None:
 
 
 def _segmenter(
-    model: str | os.PathLike | Segmenter, device: str, dtype: str, progress: bool = True
+    model: str | os.PathLike | Segmenter,
+    device: str,
+    dtype: str,
+    progress: bool = True,
+    image_size: int | None = None,
 ) -> Segmenter:
     if hasattr(model, "embed") and hasattr(model, "segment"):
         return model  # type: ignore[return-value]
     from .models.registry import load_predictor
 
-    return load_predictor(os.fspath(model), device=device, dtype=dtype, progress=progress)  # type: ignore[arg-type]
+    return load_predictor(  # type: ignore[arg-type]
+        os.fspath(model), device=device, dtype=dtype, progress=progress, image_size=image_size
+    )
 
 
 def _open(source: SourceLike, start: float | None, stride: int, max_frames: int | None) -> Any:
@@ -192,6 +198,7 @@ def _stream(
     stride: int,
     max_frames: int | None,
     progress: bool = True,
+    image_size: int | None = None,
 ) -> Iterator[FrameResult]:
     """The body of :func:`track`, run as the caller iterates."""
     frames = _open(source, start, stride, max_frames)
@@ -209,7 +216,7 @@ def _stream(
             opened = isinstance(source, (str, os.PathLike, int))
             last_index, beyond = _last_index(frames, first.index, stride if opened else None)
             _check_reachable(schedule, first.index, last_index, beyond)
-        tracker = Tracker(_segmenter(model, device, dtype, progress), cfg)
+        tracker = Tracker(_segmenter(model, device, dtype, progress, image_size), cfg)
         pending = sorted(schedule)  # frames whose prompts are still to be used
         moved: dict[int, int] = {}
         last: int | None = None
@@ -247,6 +254,7 @@ def track(
     stride: int = 1,
     max_frames: int | None = None,
     progress: bool = True,
+    image_size: int | None = None,
     **options: Any,
 ) -> Iterator[FrameResult]:
     """Track objects through a video, yielding a FrameResult per frame as it streams.
@@ -258,7 +266,9 @@ def track(
     frame index -> prompts, or prompts for the first frame. detections: a MOT det.txt,
     frame index -> N x 4 xyxy boxes, or a callable frame -> boxes. options: TrackerConfig
     fields, e.g. ``discover_every=5``. progress: False hides the progress bars of the
-    model's first download and its checksum.
+    model's first download and its checksum. image_size: the encoder's input side instead
+    of the model's own (e.g. 512 for a SAM model: about a fifth of the encoder's time,
+    coarser masks; see BENCHMARKS.md); for a model given by name or path.
 
     Bad arguments (a source, model, prompts or option of the wrong kind) raise
     SamtrackError on the call. Before any frame is processed and before the model loads,
@@ -272,12 +282,17 @@ def track(
     cfg = tracker_config(config, **options)
     _check_source(source)
     _check_model(model)
+    if image_size is not None and hasattr(model, "embed"):
+        raise SamtrackError(
+            "image_size applies to a model given by name or path; a segmenter object keeps "
+            "its own (Predictor(model, image_size=...))"
+        )
     schedule, initial = prompt_schedule(prompts)
     check_prompt_count({**schedule, -1: initial}, cfg.max_objects)
     detector = detections_for(detections, detection_min_score)
     return _stream(
         source, model, cfg, schedule, initial, detector, device, dtype, start, stride, max_frames,
-        progress,
+        progress, image_size,
     )
 
 

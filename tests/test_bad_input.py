@@ -91,6 +91,8 @@ BAD_INPUT = [
     ("SAMTRACK_HOME={a_file} segment {img} --box 1,1,5,5 --out {mask}", "SAMTRACK_HOME is a file, not a folder"),
     ("segment {img} --box 1,1,5,5 --device tpu --model nano --out {mask}", "unknown device 'tpu'"),
     ("segment {img} --box 1,1,5,5 --dtype float8 --out {mask}", "invalid choice: 'float8'"),
+    ("segment {img} --box 1,1,5,5 --model nano --image-size 100 --out {mask}", "multiple of the encoder's stride 8"),
+    ("track {video} --model nano --image-size 0 --out {out}", "--image-size"),
     ("segment {img} --box 1,1,5,5 --out {mask}", "try samtrack offline with the bundled model: --model nano"),
     ("track {video} --box 1,1,9,9 --out {out}", "try samtrack offline with the bundled model: --model nano"),
     # --- track: the input

@@ -34,12 +34,12 @@ ABLATIONS: dict[str, dict] = {
 }
 
 
-def segmenter_factory(name: str, dtype: str = "float32"):
+def segmenter_factory(name: str, dtype: str = "float32", image_size: int | None = None):
     if name == "oracle":
         return lambda: None
     from samtrack.models.registry import load_predictor
 
-    seg = load_predictor(name, device="cpu", dtype=dtype)
+    seg = load_predictor(name, device="cpu", dtype=dtype, image_size=image_size)
     return lambda: seg
 
 
@@ -84,6 +84,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segmenter", default="oracle", help="oracle (default) or a model name (nano ...)")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--image-size", type=int, default=None,
+                        help="the segmenter's encoder input side (default: its own)")
     parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16"),
                         help="the segmenter's encoder precision (default float32)")
     parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=list(FAMILIES))
@@ -99,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     oracle = {"boundary_noise": args.oracle_noise, "miss_rate": args.oracle_miss}
     base_config = dataclasses.replace(TrackerConfig(), **dict(_field(item) for item in args.set))
-    make = segmenter_factory(args.segmenter, args.dtype)
+    make = segmenter_factory(args.segmenter, args.dtype, args.image_size)
     t = time.perf_counter()
     print(f"segmenter {args.segmenter}, seeds 0-{args.seeds - 1}, {len(args.families)} families\n")
     if args.set:

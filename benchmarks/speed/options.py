@@ -1,7 +1,8 @@
-"""Speed and accuracy options of samtrack's SAM models: precision and threads.
+"""Speed and accuracy options of samtrack's SAM models: precision, threads, input size.
 
     python benchmarks/speed/options.py speed [--models nano mobile_sam sam_vit_b ...] [--repeats 3]
     python benchmarks/speed/options.py accuracy [--objects 300]
+    python benchmarks/speed/options.py sizes [--models ...] [--repeats 3] [--objects 300]
 
 speed: for every model size (random weights, except nano's bundled ones), the image
 encoder (``Predictor.embed`` on a 1280x720 frame) in float32 and under bfloat16 autocast,
@@ -11,6 +12,12 @@ accuracy: nano (trained weights) on its held-out generated objects
 (samtrack.models.nano.evaluate) in float32 and bfloat16, and the IoU of the bfloat16
 masks against the float32 ones. The generated suite with nano in both precisions:
 ``python benchmarks/quality/run_suite.py --segmenter nano --seeds 2 [--dtype bfloat16]``.
+sizes: the encoder's input side (``load_predictor(..., image_size=)``, ``--image-size``):
+for every model its own side, 3/4 and 1/2 of it (nano: 256, 192, 128), the encoder and
+the decoder (8 boxes, per prompt) on a 1280x720 frame, medians of ``--repeats``
+interleaved; and nano's accuracy at each side on its held-out objects, with the IoU of
+its box-prompt masks against those at its own side. The suite at a side:
+``python benchmarks/quality/run_suite.py --segmenter nano --seeds 2 --image-size 192``.
 """
 
 from __future__ import annotations
@@ -100,6 +107,74 @@ def child_accuracy(objects: int) -> dict:
     return out
 
 
+def child_sizes(name: str, repeats: int) -> dict:
+    import numpy as np
+    import torch
+
+    from samtrack.models.build import PRESETS, build_sam
+    from samtrack.models.predictor import Predictor
+    from samtrack.models.registry import load_model
+    from samtrack.types import Prompt
+
+    torch.manual_seed(0)
+    model = load_model("nano", device="cpu", progress=False) if name == "nano" else build_sam(PRESETS[name])
+    native = model.img_size
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8)
+    corner = rng.uniform(0, 800, (8, 2))
+    boxes = np.concatenate([corner, corner + rng.uniform(40, 400, (8, 2))], 1).astype(np.float32)
+    prompts = [Prompt(box=b) for b in boxes]
+    sizes = [native, native * 3 // 4, native // 2]
+    times: dict[str, list[float]] = {f"{k} {s}": [] for s in sizes for k in ("encoder", "decoder")}
+    for rep in range(repeats + 1):  # the first round warms up
+        for size in sizes:
+            predictor = Predictor(model, device="cpu", image_size=size)
+            start = time.perf_counter()
+            embedding = predictor.embed(image)
+            encoder = time.perf_counter() - start
+            start = time.perf_counter()
+            predictor.segment(embedding, prompts)
+            decoder = time.perf_counter() - start
+            if rep:
+                times[f"encoder {size}"].append(encoder)
+                times[f"decoder {size}"].append(decoder)
+    return {"sizes": sizes, **{key: statistics.median(v) for key, v in times.items()}}
+
+
+def child_size_accuracy(objects: int) -> dict:
+    import numpy as np
+
+    from samtrack.eval.synthetic import SceneConfig, random_scene
+    from samtrack.models.nano.evaluate import EVAL_SEED, evaluate_sets
+    from samtrack.models.predictor import Predictor
+    from samtrack.models.registry import load_model
+    from samtrack.types import Prompt, mask_to_box_xyxy
+
+    model = load_model("nano", device="cpu", progress=False)
+    native = model.img_size
+    out = {}
+    for size in (native, native * 3 // 4, native // 2):
+        model.set_input_size(size)
+        out[str(size)] = evaluate_sets(model, n_objects=objects)
+        ious, i = [], 0
+        while len(ious) < objects:  # box-prompt masks against those at the model's own side
+            scene = random_scene(np.random.default_rng([EVAL_SEED, i]), SceneConfig())
+            i += 1
+            if len(scene.masks) == 0:
+                continue
+            prompts = [Prompt(box=b) for b in mask_to_box_xyxy(scene.masks)]
+            masks = []
+            for side in (native, size):
+                model.set_input_size(side)
+                p = Predictor(model, device="cpu")
+                masks.append(np.asarray(p.segment(p.embed(scene.image), prompts).masks))
+            a, b = masks
+            union = (a | b).sum((1, 2))
+            ious += list(np.where(union > 0, (a & b).sum((1, 2)) / np.maximum(union, 1), 1.0))
+        out[str(size)]["vs_native_mask_iou"] = float(np.mean(ious[:objects]))
+    return out
+
+
 def run_child(*args: str) -> dict:
     proc = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
                           stdout=subprocess.PIPE, text=True)
@@ -112,7 +187,14 @@ def main() -> None:
 
         torch.set_num_threads(2)
         kind, arg, *rest = sys.argv[2:]
-        result = child_speed(arg, int(rest[0])) if kind == "speed" else child_accuracy(int(arg))
+        if kind == "speed":
+            result = child_speed(arg, int(rest[0]))
+        elif kind == "sizes":
+            result = child_sizes(arg, int(rest[0]))
+        elif kind == "size-accuracy":
+            result = child_size_accuracy(int(arg))
+        else:
+            result = child_accuracy(int(arg))
         print(json.dumps(result))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -122,7 +204,26 @@ def main() -> None:
     speed.add_argument("--repeats", type=int, default=3)
     accuracy = sub.add_parser("accuracy")
     accuracy.add_argument("--objects", type=int, default=300)
+    sizes = sub.add_parser("sizes")
+    sizes.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    sizes.add_argument("--repeats", type=int, default=3)
+    sizes.add_argument("--objects", type=int, default=300)
     args = parser.parse_args()
+    if args.command == "sizes":
+        print("| model | side | encoder s (x own side) | decoder ms / prompt (x own side) |\n|---|---|---|---|")
+        for name in args.models:
+            r = run_child("sizes", name, str(args.repeats))
+            own = r["sizes"][0]
+            for size in r["sizes"]:
+                enc, dec = r[f"encoder {size}"], r[f"decoder {size}"]
+                print(f"| {name} | {size} | {enc:.3f} ({enc / r[f'encoder {own}']:.2f}) | "
+                      f"{dec / 8 * 1000:.1f} ({dec / r[f'decoder {own}']:.2f}) |", flush=True)
+        r = run_child("size-accuracy", str(args.objects))
+        keys = ["box_miou", "point_miou", "point_random_miou", "crowd_box_miou", "crowd_point_miou", "vs_native_mask_iou"]
+        print("\n| nano side | " + " | ".join(keys) + " |\n" + "|---" * (len(keys) + 1) + "|")
+        for size, m in r.items():
+            print(f"| {size} | " + " | ".join(f"{m[k]:.4f}" for k in keys) + " |")
+        return
     if args.command == "speed":
         print("| model | encoder fp32 s | bf16 s (x fp32) | fp32 1 thread s (x 2 threads) | "
               "decoder ms / prompt |\n|---|---|---|---|---|")

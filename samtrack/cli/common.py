@@ -80,8 +80,8 @@ def show(values: Sequence[float]) -> str:
 
 
 def add_model_flags(parser: argparse.ArgumentParser, default: str = DEFAULT_MODEL) -> None:
-    """--model / --checkpoint, --device, --dtype (read by :func:`model_source`) and
-    --threads (applied by the command line's main)."""
+    """--model / --checkpoint, --device, --dtype, --image-size (read by
+    :func:`model_source`) and --threads (applied by the command line's main)."""
     from samtrack.models.registry import REGISTRY
 
     model = parser.add_mutually_exclusive_group()
@@ -100,6 +100,14 @@ def add_model_flags(parser: argparse.ArgumentParser, default: str = DEFAULT_MODE
         choices=("float32", "bfloat16", "float16"),
         help="image encoder precision (default: float32; bfloat16 runs the SAM encoders "
         "2-2.8x as fast on a CPU with bf16 instructions, see BENCHMARKS.md)",
+    )
+    parser.add_argument(
+        "--image-size",
+        type=positive_int,
+        metavar="N",
+        help="the encoder's input side instead of the model's own (1024 for SAM and "
+        "MobileSAM, 256 for nano), a multiple of 16 (nano: 8): 512 costs about a fifth of "
+        "the encoder's time, with coarser masks (see BENCHMARKS.md)",
     )
     parser.add_argument(
         "--threads",

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         prompts = [Prompt(points=points, labels=labels)]
     check_prompts_in_frame({-1: prompts}, height, width)
 
-    predictor = load_predictor(source, device=args.device, dtype=args.dtype)
+    predictor = load_predictor(source, device=args.device, dtype=args.dtype, image_size=args.image_size)
     embedding = predictor.embed(image)
     if args.everything:
         masks = predictor.segment_everything(embedding, **common.generator_options(args))

@@ -128,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         detections=args.detections,
         device=args.device,
         dtype=args.dtype,
+        image_size=args.image_size,
         start=args.start,
         stride=args.stride,
         max_frames=args.max_frames,

@@ -241,7 +241,23 @@ class ImageEncoderViT(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.patch_embed(x)
         if self.pos_embed is not None:
-            x = x + self.pos_embed
+            x = x + self._pos_embed(x.shape[1], x.shape[2])
         for block in self.blocks:
             x = block(x)
         return self.neck(x.permute(0, 3, 1, 2))
+
+    def _pos_embed(self, height: int, width: int) -> torch.Tensor:
+        """The absolute position embedding for an ``height`` x ``width`` grid: the learnt
+        one, resampled bicubically for another input size (``Sam.set_input_size``),
+        once per size."""
+        assert self.pos_embed is not None
+        if self.pos_embed.shape[1:3] == (height, width):
+            return self.pos_embed
+        cached = getattr(self, "_resampled", None)
+        if cached is None or cached.shape[1:3] != (height, width) or cached.device != self.pos_embed.device:
+            with torch.no_grad():
+                table = self.pos_embed.permute(0, 3, 1, 2).float()
+                table = F.interpolate(table, size=(height, width), mode="bicubic", align_corners=False)
+                cached = table.permute(0, 2, 3, 1).to(self.pos_embed.dtype).contiguous()
+            self._resampled = cached
+        return cached

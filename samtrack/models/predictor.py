@@ -115,7 +115,9 @@ class Predictor:
     :class:`~samtrack.types.MaskCrops`: each is upsampled to frame size only inside the
     window its low-res logits can reach (:meth:`upscale`). ``compile``: run the image encoder through
     ``torch.compile`` (same results; falls back to the plain encoder, with a warning,
-    where compiling fails).
+    where compiling fails). ``image_size``: the encoder's input side instead of the
+    model's own (see :meth:`Sam.set_input_size`; 512 for a 1024 model costs about a fifth
+    of the encoder's time, and the masks are coarser: BENCHMARKS.md).
     """
 
     def __init__(
@@ -125,6 +127,7 @@ class Predictor:
         dtype: str = "float32",
         prompt_chunk: int | None = None,
         compile: bool = False,
+        image_size: int | None = None,
     ) -> None:
         if dtype not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; choose from {', '.join(DTYPES)}")
@@ -133,6 +136,8 @@ class Predictor:
         self.device = pick_device(device)
         self.dtype = DTYPES[dtype]
         self.model = model.to(self.device).eval()
+        if image_size is not None:
+            self.model.set_input_size(image_size)
         # Channels-last convolutions: TinyViT's encoder runs at 0.68x the time of the
         # default layout on the CPU (BENCHMARKS.md, "Encoders against the official ones").
         self.memory_format = torch.channels_last if self.device.type != "mps" else torch.contiguous_format
@@ -287,9 +292,9 @@ class Predictor:
 
     def _dense_pe(self) -> torch.Tensor:
         """The prompt encoder's position encoding of the embedding grid, computed once
-        (and again only if its weights change)."""
+        (and again only if its weights or the grid change)."""
         gaussian = self.model.prompt_encoder.pe_layer.positional_encoding_gaussian_matrix
-        key = (gaussian.data_ptr(), gaussian._version)
+        key = (gaussian.data_ptr(), gaussian._version, self.model.prompt_encoder.image_embedding_size)
         if self._pe_cache is None or self._pe_cache[0] != key:
             self._pe_cache = (key, self.model.prompt_encoder.get_dense_pe())
         return self._pe_cache[1]
@@ -306,7 +311,7 @@ class Predictor:
         columns: a 720p frame's 0.9 MB of float logits per mask and per candidate is a
         box's worth. Same masks as the dense computation up to float rounding.
         """
-        key = (embedding.input_size, embedding.original_size, self.logit_size)
+        key = (embedding.input_size, embedding.original_size, self.logit_size, self.model.img_size)
         if self._upscale_cache is None or self._upscale_cache[0] != key:
             img = self.model.img_size
             axes = tuple(

@@ -45,6 +45,30 @@ class Sam(nn.Module):
     def img_size(self) -> int:
         return int(self.image_encoder.img_size)
 
+    def set_input_size(self, size: int) -> None:
+        """Take ``size`` x ``size`` inputs instead of the encoder's own, with the same
+        weights: the embedding grid, the prompt encoder's coordinates and the low-res masks
+        follow (a 512 input of a 1024 model: a 32 x 32 grid, 128 x 128 mask logits). The
+        encoders' position terms are resampled to the new grid (a ViT's absolute
+        embedding bicubically, its relative tables linearly; TinyViT's biases are per
+        window and do not change). ValueError unless ``size`` is a multiple of the
+        encoder's stride and at least two strides."""
+        enc, pe = self.image_encoder, self.prompt_encoder
+        if not hasattr(enc, "native_size"):
+            enc.native_size = (enc.img_size, enc.embedding_size)
+        native, native_grid = enc.native_size
+        stride = native // native_grid
+        if isinstance(size, bool) or not isinstance(size, int) or size % stride or size < 2 * stride:
+            raise ValueError(
+                f"input size must be a multiple of the encoder's stride {stride} "
+                f"(at least {2 * stride}; this model's own is {native}), not {size!r}"
+            )
+        grid = size // stride
+        enc.img_size, enc.embedding_size = size, grid
+        pe.input_image_size = (size, size)
+        pe.image_embedding_size = (grid, grid)
+        pe.mask_input_size = (4 * grid, 4 * grid)
+
     @property
     def device(self) -> torch.device:
         return self.pixel_mean.device

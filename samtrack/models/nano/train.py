@@ -460,27 +460,6 @@ def _no_weight_decay(name: str, p: torch.Tensor) -> bool:
     return p.ndim <= 1 or any(key in name for key in _NO_DECAY_NAMES)
 
 
-def set_input_size(sam: Sam, size: int) -> None:
-    """Make the model take size x size inputs (same weights; TinyViT encoders only).
-
-    Used for progressive resizing: early steps at a small size are several times cheaper.
-    """
-    enc, pe = sam.image_encoder, sam.prompt_encoder
-    if not hasattr(enc, "_full_size"):
-        enc._full_size = (enc.img_size, enc.embedding_size)  # type: ignore[assignment]
-    full, full_e = enc._full_size  # type: ignore[misc]
-    stride = full // full_e
-    if size % stride:
-        raise ValueError(f"input size {size} is not a multiple of the encoder stride {stride}")
-    if size != full and not hasattr(enc, "layers"):
-        raise ValueError("only a TinyViT encoder can change its input size")
-    e = size // stride
-    enc.img_size, enc.embedding_size = size, e
-    pe.input_image_size = (size, size)
-    pe.image_embedding_size = (e, e)
-    pe.mask_input_size = (4 * e, 4 * e)
-
-
 def learning_rate(progress: float, config: TrainConfig, step: int) -> float:
     """Linear warm-up over ``warmup_steps``, then cosine decay to ``min_lr_fraction``."""
     if step < config.warmup_steps:
@@ -529,7 +508,7 @@ def train(
                 break
             progress = work / total_work
             size = sizes[step]
-            set_input_size(sam, size)
+            sam.set_input_size(size)
             lr = learning_rate(progress, config, step)
             for group in opt.param_groups:
                 group["lr"] = lr
@@ -546,7 +525,7 @@ def train(
                 text = " ".join(f"{k} {v:.3f}" for k, v in running.items())
                 log(f"step {step}/{config.steps} {elapsed / 60:5.1f} min {size}px lr {lr:.2e} {text}")
     finally:
-        set_input_size(sam, full_size)
+        sam.set_input_size(full_size)
     summary = {
         "steps": step,
         "seconds": round(time.perf_counter() - start, 1),
