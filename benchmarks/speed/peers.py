@@ -82,6 +82,8 @@ def machine() -> str:
 
 
 def read_frames(video: str, count: int) -> list:
+    """The first ``count`` frames (RGB arrays); a clip shorter than that is played forward,
+    then backward, and so on (the motion stays continuous), to make up the count."""
     import av
 
     frames = []
@@ -89,7 +91,11 @@ def read_frames(video: str, count: int) -> list:
         for frame in container.decode(video=0):
             frames.append(frame.to_ndarray(format="rgb24"))
             if len(frames) == count:
-                break
+                return frames
+    clip = list(frames)
+    while len(frames) < count and len(clip) > 1:
+        clip = clip[::-1]
+        frames.extend(clip[1 : 1 + count - len(frames)])
     return frames
 
 
