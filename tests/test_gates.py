@@ -14,6 +14,7 @@ from samtrack.eval.oracle import BoxOracle
 from samtrack.eval.scenarios import FAMILIES, run_scenario
 from samtrack.eval.synthetic_video import Trajectory, VideoObject, VideoSpec
 from samtrack.tracking.association import distinct
+from samtrack.tracking.discovery import Discovery
 from samtrack.tracking.gates import acceptable, censored, reach, spills
 from samtrack.tracking.kalman import KalmanBoxPredictor
 from samtrack.tracking.track import Track, TrackState
@@ -312,8 +313,6 @@ def _lost(track: Track, misses: int = 1) -> Track:
 
 
 def _reacquire_cost(lost: list[Track], found: Masks) -> np.ndarray:
-    from samtrack.tracking.discovery import Discovery
-
     return Discovery(TrackerConfig())._reacquire_cost(lost, found, (200, 200))
 
 

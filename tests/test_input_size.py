@@ -64,15 +64,14 @@ def test_a_vit_at_half_its_side_resamples_its_positions_and_answers_at_frame_siz
 def test_nano_at_three_quarters_of_its_side_finds_the_same_objects():
     # Measured (benchmarks/speed/options.py sizes, 300 held-out objects): mask IoU 0.84
     # against the masks at nano's own side, box mIoU 0.852 -> 0.801.
-    model = load_model("nano", device="cpu")
-    own = Predictor(model, device="cpu")
+    own = Predictor(load_model("nano", device="cpu"), device="cpu")
+    small = Predictor(load_model("nano", device="cpu"), device="cpu", image_size=192)
     ious = []
     for i in range(4):
         image, prompts, _ = _scene(i)
         if not prompts:
             continue
         a = np.asarray(own.segment(own.embed(image), prompts).masks)
-        small = Predictor(load_model("nano", device="cpu"), device="cpu", image_size=192)
         b = np.asarray(small.segment(small.embed(image), prompts).masks)
         assert b.shape == a.shape
         ious += _iou(a, b).tolist()

@@ -152,23 +152,25 @@ def child_size_accuracy(objects: int) -> dict:
 
     model = load_model("nano", device="cpu", progress=False)
     native = model.img_size
+    scenes, count, i = [], 0, 0
+    while count < objects:  # the held-out scenes with objects, box prompts
+        scene = random_scene(np.random.default_rng([EVAL_SEED, i]), SceneConfig())
+        i += 1
+        if len(scene.masks):
+            scenes.append((scene.image, [Prompt(box=b) for b in mask_to_box_xyxy(scene.masks)]))
+            count += len(scene.masks)
+
+    def masks_at(size: int) -> list:
+        predictor = Predictor(model, device="cpu", image_size=size)
+        return [np.asarray(predictor.segment(predictor.embed(image), prompts).masks) for image, prompts in scenes]
+
+    own = masks_at(native)
     out = {}
     for size in (native, native * 3 // 4, native // 2):
         model.set_input_size(size)
         out[str(size)] = evaluate_sets(model, n_objects=objects)
-        ious, i = [], 0
-        while len(ious) < objects:  # box-prompt masks against those at the model's own side
-            scene = random_scene(np.random.default_rng([EVAL_SEED, i]), SceneConfig())
-            i += 1
-            if len(scene.masks) == 0:
-                continue
-            prompts = [Prompt(box=b) for b in mask_to_box_xyxy(scene.masks)]
-            masks = []
-            for side in (native, size):
-                model.set_input_size(side)
-                p = Predictor(model, device="cpu")
-                masks.append(np.asarray(p.segment(p.embed(scene.image), prompts).masks))
-            a, b = masks
+        ious = []  # box-prompt masks against those at the model's own side
+        for a, b in zip(own, masks_at(size)):
             union = (a | b).sum((1, 2))
             ious += list(np.where(union > 0, (a & b).sum((1, 2)) / np.maximum(union, 1), 1.0))
         out[str(size)]["vs_native_mask_iou"] = float(np.mean(ious[:objects]))
