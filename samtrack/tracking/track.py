@@ -13,7 +13,7 @@ from scipy.stats import theilslopes
 from ..geometry import box_centre_xyxy
 from ..types import Frame, MaskCrops, Masks
 from .config import TrackerConfig
-from .gates import censored, edge_anchored, partial_view, reach, spills
+from .gates import at_border, censored, edge_anchored, partial_view, reach, spills
 from .kalman import KalmanBoxPredictor
 from .search import crop_template
 
@@ -35,8 +35,9 @@ class Track:
     :class:`~samtrack.types.MaskCrops`; :attr:`mask` is it as a bool H x W array) and its
     low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
     ``predicted_box`` this frame's prediction; ``full_box`` the box of its last full view
-    (not a partial one); ``alone``: no other live track's predicted
-    box touches it this frame (see :attr:`growth_reference`)."""
+    (not a partial one); ``seen_inside``: some view of it touched no edge of the frame, so
+    its whole size is known; ``alone``: no other live track's predicted box touches it
+    this frame (see :attr:`growth_reference`)."""
 
     id: int
     state: TrackState
@@ -60,6 +61,7 @@ class Track:
     alone: bool = True
     reach: np.ndarray | None = None
     full_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    seen_inside: bool = False
 
     @classmethod
     def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
@@ -82,6 +84,7 @@ class Track:
             last_frame=frame.index,
             predicted_box=box.copy(),
             full_box=box.copy(),
+            seen_inside=not at_border(box, frame.size),
             anchor=box_centre_xyxy(box),
             template=crop_template(frame.image, crop, box),
         )
@@ -157,6 +160,8 @@ class Track:
             self.full_box = self.box.copy()
             if not contested:
                 self.clear_area = area
+        if not at_border(self.box, frame.size):
+            self.seen_inside = True
         self.hits += 1
         self.misses = 0
         self.last_frame = frame.index
