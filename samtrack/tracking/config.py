@@ -76,7 +76,12 @@ class TrackerConfig:
     prompt missed it, within ``search_frames`` frames of its last hit (0: never), is looked
     for by its last full view within ``search_radius`` track diagonals of its predicted
     centre, away from pixels other tracks hold; a place whose RMS colour difference is at
-    most ``search_max_rms`` (0-255) is prompted with a box.
+    most ``search_max_rms`` (0-255) is prompted with a box. Re-identification: a track that
+    discovery or a detector started takes, when it is confirmed, the id of the ended track
+    (removed after being confirmed; the latest ``max_objects`` are remembered) whose colour
+    signature (hue x saturation histogram of its last clear view) is nearest to its own,
+    if within ``reid_max_distance`` (Bhattacharyya; 0: never): an object that was lost
+    longer than ``max_age`` or left the frame and came back keeps its id.
     Capacity: at most ``max_objects`` live tracks (default 200: MOT17's busiest annotated
     frame has 42 pedestrians, 99 boxes of any class). Prompts for one frame beyond it are
     refused before the run; discovery and detections stop starting tracks at the cap.
@@ -107,6 +112,7 @@ class TrackerConfig:
     search_frames: int = 3
     search_radius: float = 3.0
     search_max_rms: float = 30.0
+    reid_max_distance: float = 0.35
     discover_points_per_side: int = 16
     discover_max_points: int = 4
     discover_min_score: float = 0.7
@@ -188,6 +194,7 @@ _RULES = {
     "search_frames": _COUNT,
     "search_radius": _number(0.0),
     "search_max_rms": _number(0.0, 255.0),
+    "reid_max_distance": _FRACTION,
     "discover_points_per_side": _number(1, 256, whole=True),
     "discover_min_score": _FRACTION,
     "discover_min_stability": _FRACTION,

@@ -15,7 +15,7 @@ from ..types import Frame, MaskCrops, Masks
 from .config import TrackerConfig
 from .gates import at_border, censored, edge_anchored, partial_view, reach, spills
 from .kalman import KalmanBoxPredictor
-from .search import crop_template
+from .search import colour_signature, crop_template
 
 
 class TrackState(enum.Enum):
@@ -36,7 +36,9 @@ class Track:
     low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
     ``predicted_box`` this frame's prediction; ``full_box`` the box of its last full view
     (not a partial one); ``seen_inside``: some view of it touched no edge of the frame, so
-    its whole size is known; ``alone``: no other live track's predicted box touches it
+    its whole size is known; ``signature``: the colour signature of its last clear view
+    (see :func:`~samtrack.tracking.search.colour_signature`); ``discovered``: started by
+    discovery or a detector, not by a user's prompt; ``alone``: no other live track's predicted box touches it
     this frame (see :attr:`growth_reference`)."""
 
     id: int
@@ -62,6 +64,8 @@ class Track:
     reach: np.ndarray | None = None
     full_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
     seen_inside: bool = False
+    signature: np.ndarray | None = None
+    discovered: bool = False
 
     @classmethod
     def start(cls, track_id: int, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track:
@@ -87,6 +91,7 @@ class Track:
             seen_inside=not at_border(box, frame.size),
             anchor=box_centre_xyxy(box),
             template=crop_template(frame.image, crop, box),
+            signature=colour_signature(frame.image, crop),
         )
 
     @property
@@ -160,6 +165,9 @@ class Track:
             self.full_box = self.box.copy()
             if not contested:
                 self.clear_area = area
+                signature = colour_signature(frame.image, self.crop)
+                if signature is not None:
+                    self.signature = signature
         if not at_border(self.box, frame.size):
             self.seen_inside = True
         self.hits += 1
