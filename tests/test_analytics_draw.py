@@ -273,6 +273,22 @@ def test_a_crop_prefers_a_whole_view_then_score_times_area(tmp_path):
     assert two.shape == (36, 36, 3) and (two == 20).all()  # frame 2: (17, 17, 53, 53)
 
 
+def test_an_id_that_comes_back_keeps_its_better_picture(tmp_path):
+    # Track 2 ends, then comes back (re-identified) with a smaller view: its picture stays
+    # the first one; a better view later replaces it.
+    folder = tmp_path / "x_crops"
+    with CropSink(folder) as sink:
+        sink.write(result(1, [(2, (20, 20, 50, 50), 0.9)]))
+        sink.write(result(2, [], ended=[2]))
+        sink.write(result(3, [(2, (20, 20, 30, 30), 0.9)]))
+    assert cv2.imread(str(folder / "2.png")).shape == (36, 36, 3)
+    with CropSink(folder) as sink:
+        sink.write(result(1, [(2, (20, 20, 30, 30), 0.9)], ended=[2]))
+        sink.write(result(4, [(2, (20, 20, 50, 50), 0.9)]))
+    big = cv2.imread(str(folder / "2.png"))
+    assert big.shape == (36, 36, 3) and (big == 40).all()
+
+
 def test_an_interrupted_run_keeps_the_crops_of_the_tracks_so_far(tmp_path, crossing):
     spec, _ = crossing
 

@@ -123,6 +123,9 @@ class CropSink(ClosingSink):
         self._best: dict[int, _Candidate] = {}
         self.written: set[int] = set()
         """Ids of the tracks whose picture is written so far."""
+        # how good each written picture was: an id that comes back (re-identified after it
+        # ended) replaces its picture only with a better view
+        self._written_rank: dict[int, tuple[bool, float]] = {}
         self._state = "open"  # open -> closed | aborted
 
     @property
@@ -165,7 +168,8 @@ class CropSink(ClosingSink):
             whole = x1 > 0.5 and y1 > 0.5 and x2 < w - 0.5 and y2 < h - 0.5
             quality = float(result.scores[i]) * area
             kept = self._best.get(track_id)
-            if kept is not None and (kept.whole, kept.quality) >= (whole, quality):
+            rank = (kept.whole, kept.quality) if kept is not None else self._written_rank.get(track_id)
+            if rank is not None and rank >= (whole, quality):
                 continue
             cx1, cy1, cx2, cy2 = crop_box(boxes[i], h, w, self.padding)
             if cx2 <= cx1 or cy2 <= cy1:
@@ -182,7 +186,8 @@ class CropSink(ClosingSink):
         except OSError as e:
             reason = e.strerror or e
             raise SamtrackError(f"cannot write crops to {self.partial_path}: {reason}") from None
-        del self._best[track_id]
+        best = self._best.pop(track_id)
+        self._written_rank[track_id] = (best.whole, best.quality)
         self.written.add(track_id)
 
     def _save_all(self) -> None:
