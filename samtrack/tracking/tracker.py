@@ -197,21 +197,6 @@ class Tracker:
         if distances[best] <= limit:
             track.id = ids[best]
             del self._ended[track.id]
-        lost = {t.id: t for t in self.tracks if t.state is TrackState.LOST and t.signature is not None}
-        candidates = {**self._ended, **{i: t.signature for i, t in lost.items()}}
-        if not candidates:
-            return False
-        ids = list(candidates)
-        distances = [signature_distance(track.signature, candidates[i]) for i in ids]
-        best = int(np.argmin(distances))
-        if distances[best] > limit:
-            return False
-        track.id = ids[best]
-        if track.id in lost:
-            lost[track.id].state = TrackState.REMOVED
-            return True
-        del self._ended[track.id]
-        return False
 
     def _check_input(
         self, frame: Frame, prompts: Sequence[Prompt], detections: np.ndarray | None
