@@ -32,9 +32,10 @@ class TrackerConfig:
     ``max_area_change`` (largest ratio to the track's growth reference, its recent
     full-view areas carried forward by their trend: a larger mask is a sudden step, a
     merge with another object or a jump to the background; at the frame's edge only
-    for a track once seen whole, as one only ever seen there may be a part of anything). Association: ``associate_by`` "mask" (IoU of a
-    mask with the track's motion-shifted last mask) or "box" (IoU of the mask's box with
-    the predicted box), ``match_iou`` (the least IoU that matches),
+    for a track once seen whole, as one only ever seen there may be a part of anything).
+    Association: ``associate_by`` "mask" (IoU of a mask with the track's motion-shifted
+    last mask) or "box" (IoU of the mask's box with the predicted box), ``match_iou``
+    (the least IoU that matches),
     ``duplicate_iou`` (masks this similar are one object). Lifecycle: ``n_init`` hits to
     confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box
     when its score is at least ``kalman_min_score`` and either its area is at least

@@ -38,8 +38,8 @@ class Track:
     (not a partial one); ``seen_inside``: some view of it touched no edge of the frame, so
     its whole size is known; ``signature``: the colour signature of its last clear view
     (see :func:`~samtrack.tracking.search.colour_signature`); ``discovered``: started by
-    discovery or a detector, not by a user's prompt; ``alone``: no other live track's predicted box touches it
-    this frame (see :attr:`growth_reference`)."""
+    discovery or a detector, not by a user's prompt; ``alone``: no other live track's
+    predicted box touches it this frame (see :attr:`growth_reference`)."""
 
     id: int
     state: TrackState
