@@ -121,12 +121,15 @@ class CropSink(ClosingSink):
         # an older partial folder is replaced, as a file sink replaces an older .partial file
         remove_crops_folder(self.partial_path)
         self._best: dict[int, _Candidate] = {}
-        self.written: set[int] = set()
-        """Ids of the tracks whose picture is written so far."""
         # how good each written picture was: an id that comes back (re-identified after it
         # ended) replaces its picture only with a better view
         self._written_rank: dict[int, tuple[bool, float]] = {}
         self._state = "open"  # open -> closed | aborted
+
+    @property
+    def written(self) -> set[int]:
+        """Ids of the tracks whose picture is written so far."""
+        return set(self._written_rank)
 
     @property
     def closed(self) -> bool:
@@ -188,7 +191,6 @@ class CropSink(ClosingSink):
             raise SamtrackError(f"cannot write crops to {self.partial_path}: {reason}") from None
         best = self._best.pop(track_id)
         self._written_rank[track_id] = (best.whole, best.quality)
-        self.written.add(track_id)
 
     def _save_all(self) -> None:
         for track_id in sorted(self._best):
