@@ -35,7 +35,8 @@ class Track:
     :class:`~samtrack.types.MaskCrops`; :attr:`mask` is it as a bool H x W array) and its
     low-res logits; ``box`` that mask's xyxy box (kept while the track coasts);
     ``predicted_box`` this frame's prediction; ``full_box`` the box of its last full view
-    (not a partial one); ``seen_inside``: some view of it touched no edge of the frame, so
+    (not a partial one); ``partial``: the last view was partial (much smaller than the
+    full view: cut by an occluder or the frame's edge); ``seen_inside``: some view of it touched no edge of the frame, so
     its whole size is known; ``signature``: the colour signature of its last clear view
     (see :func:`~samtrack.tracking.search.colour_signature`); ``discovered``: started by
     discovery or a detector, not by a user's prompt; ``alone``: no other live track's
@@ -64,6 +65,7 @@ class Track:
     reach: np.ndarray | None = None
     full_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
     seen_inside: bool = False
+    partial: bool = False
     signature: np.ndarray | None = None
     discovered: bool = False
 
@@ -157,6 +159,7 @@ class Track:
         self.box = box.astype(np.float64)
         self.anchor = box_centre_xyxy(self.kalman.box_xyxy if config.use_kalman else self.box)
         self.score = float(mask.scores[0])
+        self.partial = partial
         if not partial:  # the full-view area and appearance, which partial views do not spoil
             self.recent_areas.append(area)
             self.recent_frames.append(frame.index)

@@ -112,6 +112,7 @@ class Tracker:
         new_masks = chosen[len(live) :]
         matched = self._associate(live, track_masks, frame)
         matched |= self._search([t for t in live if t.id not in matched], matched, embedding, frame)
+        matched |= self._coming_out(live, track_masks, matched, frame)
         for track in live:
             if track.id not in matched:
                 track.miss(frame.size, self.config)
@@ -421,6 +422,35 @@ class Tracker:
             t.crop.paint(held)
             found_ids.add(t.id)
         return found_ids
+
+    def _coming_out(self, live: list[Track], masks: Masks, matched: set[int], frame: Frame) -> set[int]:
+        """Tracks seen last frame in part (an occluder cut the view), alone (no other
+        track's predicted box touches theirs), and missed by association and search, take
+        their own prompt's answer when it is larger than that partial view, lies in their
+        predicted box (IoU at least ``match_iou``), passes their gates and holds no pixels
+        of a track matched this frame: the object coming out from behind the occluder,
+        which the sliver, moved, no longer overlaps. Returns the ids of tracks taken."""
+        cfg = self.config
+        held = np.zeros(frame.size, dtype=bool)
+        for t in live:
+            if t.id in matched:
+                t.crop.paint(held)
+        found = set()
+        for i, t in enumerate(live):
+            if t.id in matched or t.state is not TrackState.CONFIRMED or not (t.partial and t.alone):
+                continue
+            mask = masks[i : i + 1]
+            area = float(mask.areas[0])
+            inside = box_iou_batch(mask.boxes, clip_box_xyxy(t.predicted_box, frame.size))[0, 0]
+            if (
+                area > t.crop.areas[0]
+                and inside >= cfg.match_iou
+                and acceptable(t, mask, frame.size, cfg)[0]
+                and mask.masks.count_in(held)[0] == 0
+            ):
+                t.hit(mask, frame, cfg)
+                found.add(t.id)
+        return found
 
     def _start_track(self, mask: Masks, label: str, frame: Frame, confirmed: bool) -> Track | None:
         """Start a track from ``mask``; None (quietly) when ``max_objects`` are live."""
