@@ -61,6 +61,11 @@ class TrackerConfig:
     tentative tracks (not those lying mostly inside a lost track's predicted box: likely
     that object, merged or half hidden). Association is a
     cascade: tracks seen in the last frame choose first, lost ones take what is left.
+    A track last seen cut by an occluder (its view's area and box extent below
+    ``occlusion_area_ratio`` of its full view's), with no other track's predicted box
+    touching its own, that association and the search missed, takes the answer to its
+    own prompt when that is larger than the cut view and lies in its predicted box (IoU
+    at least ``match_iou``): its object coming out from behind the occluder.
     Speed: ``segment_every`` k > 1 runs the segmenter on every k-th frame only (and on any
     frame with prompts or detections); in between, each shown track's last mask moves by
     its Kalman-predicted displacement, and ``max_age`` counts segmented frames.

@@ -424,7 +424,8 @@ class Tracker:
         return found_ids
 
     def _coming_out(self, live: list[Track], masks: Masks, matched: set[int], frame: Frame) -> set[int]:
-        """Tracks seen last frame in part (an occluder cut the view), alone (no other
+        """Tracks seen last frame cut by an occluder (a partial view, whose box is also
+        below ``occlusion_area_ratio`` of the full view's on one axis), alone (no other
         track's predicted box touches theirs), and missed by association and search, take
         their own prompt's answer when it is larger than that partial view, lies in their
         predicted box (IoU at least ``match_iou``), passes their gates and holds no pixels
@@ -438,6 +439,12 @@ class Tracker:
         found = set()
         for i, t in enumerate(live):
             if t.id in matched or t.state is not TrackState.CONFIRMED or not (t.partial and t.alone):
+                continue
+            # Cut, not thinned: an occluder takes a part of the object's extent; a mask's
+            # boundary moved by a pixel makes a thin object's view look partial by its area
+            # alone, and keeps its extent.
+            extent = (t.box[2:] - t.box[:2]) / np.maximum(t.full_box[2:] - t.full_box[:2], 1.0)
+            if extent.min() >= cfg.occlusion_area_ratio:
                 continue
             mask = masks[i : i + 1]
             area = float(mask.areas[0])
