@@ -455,3 +455,81 @@ def test_a_thin_object_thinned_by_a_pixel_is_not_taken_for_one_coming_out():
     answer.masks = MaskCrops.from_dense(answer.masks)
     assert tracker._associate([track], answer, Frame(3, 0.12, image)) == set()
     assert tracker._coming_out([track], answer, set(), Frame(3, 0.12, image)) == set()
+
+
+# -- a track that left by the edge is held there, and takes back only what looks like it
+
+
+def _out_and_back(seed: int, speed: float = 14.0, turn: int = 8, back: bool = True) -> VideoSpec:
+    """A 60 x 48 px box walking out by the left edge at ``speed`` px a frame. On frame
+    ``turn``, with a sliver of it left in the frame, it stops there for 3 frames and comes
+    back at 8 px a frame (``back``), or walks on out."""
+    rng, config, background = sv._base(seed, 192, 256)
+    box = sv._object(rng, config, 1, (90, 96), 60, kind="rectangle")
+    box = dataclasses.replace(box, polygon=box.polygon * [1.0, 0.8])
+    turns = ((turn, (0.0, 0.0)), (turn + 3, (8.0, 0.0))) if back else ()
+    return VideoSpec(192, 256, 36, background, (VideoObject(box, Trajectory(velocity=(-speed, 0.0), turns=turns)),),
+                     seed=seed, name="out_and_back")
+
+
+@pytest.mark.parametrize(("seed", "speed", "turn"), [(0, 14.0, 8), (1, 14.0, 8), (0, 16.0, 7), (1, 16.0, 7)])
+def test_an_object_that_turns_back_at_the_edge_keeps_its_track(seed, speed, turn):
+    # bmx-bumps (DAVIS): the rider rides out by the left edge, slows to a sliver there and
+    # comes back. The filter carried the track out of the frame at the rider's old speed,
+    # and the track was removed: with discovery off, nothing was shown once the rider came
+    # back (J&F 54.4 generous, last-box 75.3). Here too, before: mean IoU 0.21 / 0.22 /
+    # 0.19 / 0.19. Held at the edge, the track takes the box back once its view looks like
+    # it again: 0.86 / 0.90 / 0.85 / 0.86.
+    shown_after_back = []
+
+    def check(frame, gt, result):
+        if frame.index >= turn + 11:  # the box is whole in the frame again
+            shown_after_back.append(1 in result.track_ids.tolist())
+
+    summary = _bounded_run(_out_and_back(seed, speed, turn), {1: 0}, seed, on_result=check)
+    assert summary.track_ids_of(1) == {1}
+    assert all(shown_after_back)
+    assert summary.mean_iou >= 0.8
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_track_held_at_the_edge_takes_no_background_after_its_object_left(seed):
+    # The generous oracle answers the held track's edge box with the background there
+    # once the box has gone: refused (another colour), and the track ends after max_age.
+    # (Before, the track was removed once predicted outside, but on seed 2 it first took
+    # the background at the edge for a frame.)
+    config = TrackerConfig(discover_every=0, max_age=10)
+    shown, ended = [], []
+
+    def check(frame, gt, result):
+        if not len(gt.ids):
+            shown.extend(result.track_ids.tolist())
+        ended.extend((frame.index, i) for i in result.ended)
+
+    _bounded_run(_out_and_back(seed, back=False), {1: 0}, seed, on_result=check, config=config,
+                 behaviour="generous")
+    assert shown == []
+    assert len(ended) == 1
+
+
+def _out_then_in(seed: int) -> VideoSpec:
+    """A 50 px box walking out by the left edge at 8 px a frame, and another, of other
+    colours, coming in by the same edge 6 frames after the first has gone."""
+    rng, config, background = sv._base(seed, 192, 256)
+    first = sv._object(rng, config, 1, (60, 96), 50, kind="rectangle")
+    second = sv._object(rng, config, 2, (-30, 100), 50, kind="ellipse", z=1.0)
+    return VideoSpec(192, 256, 40, background,
+                     (VideoObject(first, Trajectory(velocity=(-8.0, 0.0))),
+                      VideoObject(second, Trajectory(velocity=(6.0, 0.0), enter=18))), seed=seed, name="out_then_in")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_another_object_coming_in_where_one_left_is_not_taken_for_it(seed):
+    # The first box's track is held at the left edge when the second box comes in there:
+    # its prompt and discovery both find the second box, which does not look like the
+    # first: a new id starts on it.
+    spec = _out_then_in(seed)
+    summary = _bounded_run(spec, {1: 0}, seed, config=TrackerConfig())
+    assert summary.track_ids_of(1) == {1}
+    second = summary.track_ids_of(2)
+    assert len(second) == 1 and 1 not in second

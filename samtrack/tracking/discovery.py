@@ -16,6 +16,7 @@ from .association import associate
 from .background import Background, small_size
 from .config import TrackerConfig
 from .gates import acceptable, at_border
+from .search import looks_alike
 from .track import Track, TrackState
 
 
@@ -177,7 +178,11 @@ class Discovery:
         lost = [t for t in tracks if t.state is TrackState.LOST]
         unmatched = np.arange(len(found))
         if lost:
-            matches, _, unmatched = associate(self._reacquire_cost(lost, found, frame.size), cfg.reacquire_distance)
+            cost = self._reacquire_cost(lost, found, frame.size)
+            for row, t in enumerate(lost):
+                if t.left:  # held at the edge it left by: only what looks like it is it
+                    cost[row, ~looks_alike(t, frame.image, found, cfg.reid_max_distance)] = np.inf
+            matches, _, unmatched = associate(cost, cfg.reacquire_distance)
             for row, col in matches:
                 hit(lost[row], found[int(col)])
                 found.masks.paint(covered, int(col))
@@ -185,6 +190,8 @@ class Discovery:
             # merged with a neighbour or half hidden: a new id there would be a switch.
             expected = np.zeros((height, width), dtype=bool)
             for t in lost:
+                if t.left:
+                    continue  # held where it left the frame: what is there now is new
                 x1, y1, x2, y2 = np.round(clip_box_xyxy(t.predicted_box, (height, width))).astype(int)
                 expected[y1:y2, x1:x2] = True
             inside = found.masks[unmatched].count_in(expected)

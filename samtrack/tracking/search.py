@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ..geometry import box_centre_xyxy, clip_box_xyxy
-from ..types import MaskCrops
+from ..types import MaskCrops, Masks
 from .config import TrackerConfig
 
 if TYPE_CHECKING:
@@ -60,6 +60,19 @@ def colour_signature(image: np.ndarray, crop: MaskCrops) -> np.ndarray | None:
 def signature_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Bhattacharyya distance between two colour signatures: 0 alike, 1 disjoint."""
     return float(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA))
+
+
+def looks_alike(track: Track, image: np.ndarray, masks: Masks, limit: float) -> np.ndarray:
+    """Which masks' colour signatures lie within ``limit`` of the track's (bool per mask;
+    all False for a track without a signature)."""
+    out = np.zeros(len(masks), dtype=bool)
+    if track.signature is None:
+        return out
+    crops = MaskCrops.from_dense(masks.masks)
+    for i in range(len(masks)):
+        signature = colour_signature(image, crops[[i]])
+        out[i] = signature is not None and signature_distance(track.signature, signature) <= limit
+    return out
 
 
 def find_by_appearance(

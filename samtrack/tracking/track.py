@@ -39,7 +39,9 @@ class Track:
     full view: cut by an occluder or the frame's edge); ``seen_inside``: some view of it touched no edge of the frame, so
     its whole size is known; ``signature``: the colour signature of its last clear view
     (see :func:`~samtrack.tracking.search.colour_signature`); ``discovered``: started by
-    discovery or a detector, not by a user's prompt; ``alone``: no other live track's
+    discovery or a detector, not by a user's prompt; ``left``: its prediction ran out of
+    the frame by the edge it was last seen at, and it is held there (see :meth:`miss`);
+    ``alone``: no other live track's
     predicted box touches it this frame (see :attr:`growth_reference`)."""
 
     id: int
@@ -66,6 +68,7 @@ class Track:
     full_box: np.ndarray = field(default_factory=lambda: np.zeros(4))
     seen_inside: bool = False
     partial: bool = False
+    left: bool = False
     signature: np.ndarray | None = None
     discovered: bool = False
 
@@ -173,6 +176,7 @@ class Track:
                     self.signature = signature
         if not at_border(self.box, frame.size):
             self.seen_inside = True
+        self.left = False
         self.hits += 1
         self.misses = 0
         self.last_frame = frame.index
@@ -181,7 +185,13 @@ class Track:
 
     def miss(self, size: tuple[int, int], config: TrackerConfig) -> None:
         """No mask this frame: a tentative track is dropped, a confirmed one is lost, and
-        removed after ``max_age`` misses or once predicted outside the frame."""
+        removed after ``max_age`` misses. One predicted outside the frame is removed too,
+        unless it was last seen at the frame's edge and re-identification is on: then it
+        is held, lost, at rest where it left and at its full view's size, for what is
+        left of ``max_age``, and takes only an answer that looks like it (its colour
+        signature within ``reid_max_distance``). An object that stops at the edge, or turns
+        back, keeps its track (the filter carried it out at its old speed); one that left
+        for good is not replaced by the background at the edge."""
         height, width = size
         self.misses += 1
         if self.state is TrackState.TENTATIVE:
@@ -190,8 +200,29 @@ class Track:
         self.state = TrackState.LOST
         p = self.predicted_box
         outside = p[2] <= 0 or p[3] <= 0 or p[0] >= width or p[1] >= height
+        if outside and not self.left and self.signature is not None and config.reid_max_distance > 0 \
+                and at_border(self.box, size):
+            self.left = True
+            self.kalman = KalmanBoxPredictor(_inward(self.box, self.full_box, size))
+            self.predicted_box = self.kalman.box_xyxy.copy()
+            outside = False
         if self.misses > config.max_age or outside:
             self.state = TrackState.REMOVED
+
+
+def _inward(box: np.ndarray, full_box: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``box`` (xyxy) that touches the frame's edge, reaching from that edge into the
+    frame as far as ``full_box`` is wide or tall: where an object that left by that edge
+    shows when it comes back."""
+    height, width = size
+    out = np.asarray(box, dtype=np.float64).copy()
+    for (lo, hi), limit in (((0, 2), width), ((1, 3), height)):
+        extent = full_box[hi] - full_box[lo]
+        if out[lo] <= 1:
+            out[hi] = max(out[hi], out[lo] + extent)
+        elif out[hi] >= limit - 1:
+            out[lo] = min(out[lo], out[hi] - extent)
+    return out
 
 
 def _log_area_trend(frames: deque, areas: deque) -> tuple[float, float]:

@@ -32,9 +32,9 @@ from ..types import (
 from .association import associate, distinct
 from .config import TrackerConfig
 from .discovery import Discovery, iou_step
-from .gates import acceptable
+from .gates import acceptable, at_border
 from .prompting import cut_to_box, interior_points, logit_scale, shift_logits
-from .search import looks_like, search_boxes, signature_distance
+from .search import looks_alike, looks_like, search_boxes, signature_distance
 from .track import Track, TrackState
 
 __all__ = ["Track", "TrackState", "Tracker", "TrackerConfig"]
@@ -184,20 +184,27 @@ class Tracker:
         return tuple(started), tuple(lost), tuple(ended)
 
     def _reidentify(self, track: Track) -> None:
-        """Give a newly confirmed track the id of the ended track whose colour signature
-        is nearest its own, within ``reid_max_distance``: the same object, back after it
-        was lost longer than ``max_age`` or left the frame. The new track was tentative
-        until now, so no result has shown its own id. (Lost tracks too, the new track
-        taking a lost one's id: nano long runs HOTA 31.6 -> 29.7; left out.)"""
+        """Give a newly confirmed track the id of the ended track, or of a track held
+        where it left the frame (:meth:`Track.miss`), whose colour signature is nearest
+        its own, within ``reid_max_distance``: the same object, back after it was lost
+        longer than ``max_age`` or left the frame. A held track so found is dropped (its
+        id lives on). The new track was tentative until now, so no result has shown its
+        own id. (Lost tracks too, the new track taking a lost one's id: nano long runs
+        HOTA 31.6 -> 29.7; left out.)"""
         limit = self.config.reid_max_distance
-        if limit <= 0 or track.signature is None or not self._ended:
+        held = {t.id: t for t in self.tracks if t.left and t.state is TrackState.LOST and t.signature is not None}
+        gallery = {**self._ended, **{i: t.signature for i, t in held.items()}}
+        if limit <= 0 or track.signature is None or not gallery:
             return
-        ids = list(self._ended)
-        distances = [signature_distance(track.signature, self._ended[i]) for i in ids]
+        ids = list(gallery)
+        distances = [signature_distance(track.signature, gallery[i]) for i in ids]
         best = int(np.argmin(distances))
         if distances[best] <= limit:
             track.id = ids[best]
-            del self._ended[track.id]
+            if track.id in held:
+                held[track.id].state = TrackState.REMOVED
+            else:
+                del self._ended[track.id]
 
     def _check_input(
         self, frame: Frame, prompts: Sequence[Prompt], detections: np.ndarray | None
@@ -244,10 +251,14 @@ class Tracker:
         for track in live:
             predicted = track.kalman.predict()
             track.predicted_box = predicted if self.config.use_kalman else track.box.copy()
-        if live:
-            boxes = np.stack([t.predicted_box for t in live])
+        # A track held where it left the frame is no neighbour: its object is out.
+        present = [t for t in live if not t.left]
+        for track in live:
+            track.alone = True
+        if present:
+            boxes = np.stack([t.predicted_box for t in present])
             touching = box_iou_batch(boxes, boxes) > 0
-            for i, track in enumerate(live):
+            for i, track in enumerate(present):
                 track.alone = touching[i].sum() <= 1
 
     def _prompt_for(self, track: Track, live: list[Track], size: tuple[int, int]) -> Prompt:
@@ -367,6 +378,9 @@ class Tracker:
         shared = mask_intersections(expected, small, within=claims > 0)
         elsewhere = claimed[None, :] - shared  # tracks x masks
         allowed = np.stack([acceptable(t, masks, frame.size, cfg) for t in live])
+        for row, t in enumerate(live):
+            if t.left:  # held at the edge it left by: only what looks like it is it
+                allowed[row] &= looks_alike(t, frame.image, masks, cfg.reid_max_distance)
         theirs = allowed & (elsewhere > 0.5 * np.maximum(small.areas, 1)[None, :])
         for row, col in zip(*np.nonzero(theirs)):
             # unless it looks like this track's object (a small model's mask of the other
@@ -440,6 +454,8 @@ class Tracker:
         for i, t in enumerate(live):
             if t.id in matched or t.state is not TrackState.CONFIRMED or not (t.partial and t.alone):
                 continue
+            if at_border(t.box, frame.size):
+                continue  # the frame's edge cut it, not an occluder: nothing comes out
             # Cut, not thinned: an occluder takes a part of the object's extent; a mask's
             # boundary moved by a pixel makes a thin object's view look partial by its area
             # alone, and keeps its extent.
