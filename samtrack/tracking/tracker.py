@@ -414,10 +414,7 @@ class Tracker:
         missed = [t for t in missed if t.template is not None and t.misses < cfg.search_frames]
         if not missed:
             return set()
-        held = np.zeros(frame.size, dtype=bool)
-        for t in self.tracks:
-            if t.id in matched:
-                t.crop.paint(held)
+        held = self._held(matched, frame.size)
         places = search_boxes(missed, frame.image, held, cfg)
         if not places:
             return set()
@@ -437,6 +434,14 @@ class Tracker:
             found_ids.add(t.id)
         return found_ids
 
+    def _held(self, matched: set[int], size: tuple[int, int]) -> np.ndarray:
+        """The pixels (bool H x W) the tracks matched this frame hold."""
+        held = np.zeros(size, dtype=bool)
+        for t in self.tracks:
+            if t.id in matched:
+                t.crop.paint(held)
+        return held
+
     def _coming_out(self, live: list[Track], masks: Masks, matched: set[int], frame: Frame) -> set[int]:
         """Tracks seen last frame cut by an occluder (a partial view, whose box is also
         below ``occlusion_area_ratio`` of the full view's on one axis), alone (no other
@@ -446,22 +451,25 @@ class Tracker:
         of a track matched this frame: the object coming out from behind the occluder,
         which the sliver, moved, no longer overlaps. Returns the ids of tracks taken."""
         cfg = self.config
-        held = np.zeros(frame.size, dtype=bool)
-        for t in live:
-            if t.id in matched:
-                t.crop.paint(held)
-        found = set()
-        for i, t in enumerate(live):
+
+        def cut(t: Track) -> bool:
             if t.id in matched or t.state is not TrackState.CONFIRMED or not (t.partial and t.alone):
-                continue
+                return False
             if at_border(t.box, frame.size):
-                continue  # the frame's edge cut it, not an occluder: nothing comes out
+                return False  # the frame's edge cut it, not an occluder: nothing comes out
             # Cut, not thinned: an occluder takes a part of the object's extent; a mask's
             # boundary moved by a pixel makes a thin object's view look partial by its area
             # alone, and keeps its extent.
             extent = (t.box[2:] - t.box[:2]) / np.maximum(t.full_box[2:] - t.full_box[:2], 1.0)
-            if extent.min() >= cfg.occlusion_area_ratio:
-                continue
+            return bool(extent.min() < cfg.occlusion_area_ratio)
+
+        candidates = [i for i, t in enumerate(live) if cut(t)]
+        if not candidates:
+            return set()
+        held = self._held(matched, frame.size)
+        found = set()
+        for i in candidates:
+            t = live[i]
             mask = masks[i : i + 1]
             area = float(mask.areas[0])
             inside = box_iou_batch(mask.boxes, clip_box_xyxy(t.predicted_box, frame.size))[0, 0]
