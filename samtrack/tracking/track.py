@@ -37,8 +37,9 @@ class Track:
     ``predicted_box`` this frame's prediction; ``full_box`` the box of its last full view
     (not a partial one); ``partial``: the last view was partial (much smaller than the
     full view: cut by an occluder or the frame's edge); ``seen_inside``: some view of it
-    touched no edge of the frame, so its whole size is known; ``signature``: the colour signature of its last clear view
-    (see :func:`~samtrack.tracking.search.colour_signature`); ``discovered``: started by
+    touched no edge of the frame, so its whole size is known; ``signature``: the colour
+    signature of its last clear view (see
+    :func:`~samtrack.tracking.search.colour_signature`); ``discovered``: started by
     discovery or a detector, not by a user's prompt; ``left``: its prediction ran out of
     the frame by the edge it was last seen at, and it is held there (see :meth:`miss`);
     ``alone``: no other live track's predicted box touches it this frame (see
