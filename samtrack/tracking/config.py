@@ -39,8 +39,10 @@ class TrackerConfig:
     ``duplicate_iou`` (masks this similar are one object). Lifecycle: ``n_init`` hits to
     confirm, ``max_age`` frames coasting while lost. Kalman: updated with a mask's box
     when its score is at least ``kalman_min_score`` and either its area is at least
-    ``occlusion_area_ratio`` of the track's recent full-view area or it reaches beyond
-    its prompt box into no other track's place (the prediction lagged); a smaller view
+    ``occlusion_area_ratio`` of the track's recent full-view area (or, where smaller, of
+    its last 15 views taken with no other track beside it: an object that turned or
+    receded to a smaller size for good is seen whole again) or it reaches beyond its
+    prompt box into no other track's place (the prediction lagged); a smaller view
     within its prompt is an occluded one, and the filter coasts.
     Discovery (``discover_every`` 0: never) prompts single points where something new
     may be, at most ``discover_max_points`` a frame (its cost is bounded): with
@@ -60,7 +62,9 @@ class TrackerConfig:
     track's last full view and the mask, widened by 5% per frame lost, and otherwise start
     tentative tracks (not those lying mostly inside a lost track's predicted box: likely
     that object, merged or half hidden). Association is a
-    cascade: tracks seen in the last frame choose first, lost ones take what is left.
+    cascade: tracks seen in the last frame choose first, lost ones take what is left, and
+    a lost one only a whole view or one reaching into no seen track's place (a piece of
+    another object is not its object coming back).
     A track last seen cut by an occluder (its view's area and box extent below
     ``occlusion_area_ratio`` of its full view's), with no other track's predicted box
     touching its own, that association and the search missed, takes the answer to its

@@ -47,10 +47,12 @@ def at_border(box: np.ndarray, size: tuple[int, int]) -> bool:
     return bool(x1 <= 1 or y1 <= 1 or x2 >= w - 1 or y2 >= h - 1)
 
 
-def partial_view(track: Track, area: float, config: TrackerConfig) -> bool:
-    """Whether a mask of ``area`` pixels is much smaller than the track's full view: likely
-    cut by an occluder, so its box would corrupt the velocity and its area the reference."""
-    return track.area > 0 and area < config.occlusion_area_ratio * track.area
+def partial_views(track: Track, areas: np.ndarray, config: TrackerConfig) -> np.ndarray:
+    """Which masks of these ``areas`` (pixels) are much smaller than the track's full view
+    (its :attr:`~samtrack.tracking.track.Track.view_size`): likely cut by an occluder, so
+    their boxes would corrupt the velocity and their areas the reference."""
+    size = track.view_size
+    return (size > 0) & (np.asarray(areas, dtype=np.float64) < config.occlusion_area_ratio * size)
 
 
 def spills(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> bool:
@@ -89,14 +91,19 @@ def censored(box: np.ndarray, prompt_box: np.ndarray, margin: float = 2.0) -> np
     return out
 
 
-def edge_anchored(box: np.ndarray, predicted: np.ndarray, shrink: float = 0.8) -> np.ndarray:
+def edge_anchored(
+    box: np.ndarray, predicted: np.ndarray, recent: np.ndarray | None = None, shrink: float = 0.8
+) -> np.ndarray:
     """The measured box, with a side that shrank abruptly below the predicted size (an
     occluder cutting the object) rebuilt at the predicted size from its edge that agrees
-    best with the prediction, so a partial occlusion does not drag the velocity."""
+    best with the prediction, so a partial occlusion does not drag the velocity. With
+    ``recent`` (width, height of the recent views), a shrink is judged against that where
+    it is smaller than the prediction: an object that stays narrower is seen as it is."""
     out = np.asarray(box, dtype=np.float64).copy()
-    for lo, hi in ((0, 2), (1, 3)):
+    for axis, (lo, hi) in enumerate(((0, 2), (1, 3))):
         size_pred = predicted[hi] - predicted[lo]
-        if out[hi] - out[lo] < shrink * size_pred:
+        size_ref = size_pred if recent is None else min(size_pred, float(recent[axis]))
+        if out[hi] - out[lo] < shrink * size_ref:
             if abs(out[lo] - predicted[lo]) <= abs(out[hi] - predicted[hi]):
                 out[hi] = out[lo] + size_pred
             else:

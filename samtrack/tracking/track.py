@@ -13,7 +13,7 @@ from scipy.stats import theilslopes
 from ..geometry import box_centre_xyxy
 from ..types import Frame, MaskCrops, Masks
 from .config import TrackerConfig
-from .gates import at_border, censored, edge_anchored, partial_view, reach, spills
+from .gates import at_border, censored, edge_anchored, partial_views, reach, spills
 from .kalman import KalmanBoxPredictor
 from .search import colour_signature, crop_template
 
@@ -43,7 +43,8 @@ class Track:
     discovery or a detector, not by a user's prompt; ``left``: its prediction ran out of
     the frame by the edge it was last seen at, and it is held there (see :meth:`miss`);
     ``alone``: no other live track's predicted box touches it this frame (see
-    :attr:`growth_reference`)."""
+    :attr:`growth_reference`); ``recent_views``: (area, width, height) of its last views
+    taken alone and uncontested, partial ones included (see :attr:`view_size`)."""
 
     id: int
     state: TrackState
@@ -62,6 +63,7 @@ class Track:
     template: tuple[np.ndarray, np.ndarray] | None = None
     recent_areas: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
     recent_frames: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
+    recent_views: deque = field(default_factory=lambda: deque(maxlen=RECENT_AREAS))
     area_trend: tuple[float, float] = (0.0, 0.0)
     clear_area: float = 0.0
     alone: bool = True
@@ -89,6 +91,7 @@ class Track:
             label=label,
             recent_areas=deque([float(mask.areas[0])], maxlen=RECENT_AREAS),
             recent_frames=deque([frame.index], maxlen=RECENT_AREAS),
+            recent_views=deque([_view(mask)], maxlen=RECENT_AREAS),
             clear_area=float(mask.areas[0]),
             first_frame=frame.index,
             last_frame=frame.index,
@@ -112,6 +115,26 @@ class Track:
         larger of noisy masks of a small object, and follows a merge; a median is pulled
         down by partial views)."""
         return float(np.percentile(self.recent_areas, 75)) if self.recent_areas else 0.0
+
+    @property
+    def view_size(self) -> float:
+        """What a view is judged partial against: :attr:`area`, or where it is smaller, the
+        75th percentile of the last accepted views taken alone (partial ones included: see
+        :meth:`hit`). An object that turns or recedes to a smaller size for good is seen
+        whole again once most of its recent views are that small; a cut for a few frames
+        does not lower it."""
+        if not self.recent_views:
+            return self.area
+        return min(self.area, float(np.percentile([v[0] for v in self.recent_views], 75)))
+
+    @property
+    def view_extent(self) -> np.ndarray | None:
+        """Once the object is seen to have become smaller for good (:attr:`view_size` below
+        :attr:`area`), the 75th percentile of those recent views' widths and heights: what
+        a view's box is judged cut against. None otherwise."""
+        if not self.recent_views or self.view_size >= self.area:
+            return None
+        return np.percentile([v[1:] for v in self.recent_views], 75, axis=0)
 
     @property
     def growth_reference(self) -> float:
@@ -143,7 +166,11 @@ class Track:
         reaches into the place another track expects its object."""
         box = mask.boxes[0]
         area = float(mask.areas[0])
-        partial = partial_view(self, area, config)
+        partial = bool(partial_views(self, np.array([area]), config)[0])
+        if self.alone and not contested:
+            # Only a view with no other track beside it may teach that the object got
+            # smaller: beside another, a small view may be the cut of an object behind it.
+            self.recent_views.append(_view(mask))
         self.reach = None
         if float(mask.scores[0]) >= config.kalman_min_score:
             if not contested and spills(box, self.predicted_box):
@@ -154,7 +181,7 @@ class Track:
                 self.kalman.update(censored(box, self.predicted_box))
                 self.reach = reach(box, self.predicted_box)
             elif not partial and not contested:
-                self.kalman.update(edge_anchored(box, self.predicted_box))
+                self.kalman.update(edge_anchored(box, self.predicted_box, self.view_extent))
             # A partial view within its prompt (an occluder cuts the object) would drag
             # the velocity, a contested one (maybe merged with a neighbour) would widen the
             # box onto the neighbour: the filter coasts on its prediction instead.
@@ -209,6 +236,12 @@ class Track:
             outside = False
         if self.misses > config.max_age or outside:
             self.state = TrackState.REMOVED
+
+
+def _view(mask: Masks) -> tuple[float, float, float]:
+    """(area, width, height) of ``mask[0]``."""
+    x1, y1, x2, y2 = (float(v) for v in mask.boxes[0])
+    return float(mask.areas[0]), x2 - x1, y2 - y1
 
 
 def _inward(box: np.ndarray, full_box: np.ndarray, size: tuple[int, int]) -> np.ndarray:

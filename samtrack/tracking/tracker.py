@@ -32,7 +32,7 @@ from ..types import (
 from .association import associate, distinct
 from .config import TrackerConfig
 from .discovery import Discovery, iou_step
-from .gates import acceptable, at_border
+from .gates import acceptable, at_border, partial_views
 from .prompting import cut_to_box, interior_points, logit_scale, shift_logits
 from .search import looks_alike, looks_like, search_boxes, signature_distance
 from .track import Track, TrackState
@@ -378,6 +378,13 @@ class Tracker:
         shared = mask_intersections(expected, small, within=claims > 0)
         elsewhere = claimed[None, :] - shared  # tracks x masks
         allowed = np.stack([acceptable(t, masks, frame.size, cfg) for t in live])
+        # A lost track (its object hidden) takes back a view that is whole, or one that
+        # reaches into no seen track's place: a piece of an answer inside another object's
+        # place is a piece of that object (a hidden track's box prompt, left inside the
+        # object in front, gets pieces of it).
+        in_others = claimed > 0.1 * np.maximum(small.areas, 1)
+        for row in np.flatnonzero(lost):
+            allowed[row] &= ~(in_others & partial_views(live[row], masks.areas, cfg))
         for row, t in enumerate(live):
             if t.left:  # held at the edge it left by: only what looks like it is it
                 allowed[row] &= looks_alike(t, frame.image, masks, cfg.reid_max_distance)
