@@ -407,8 +407,11 @@ class Tracker:
             for row, col in matches:
                 track, c = live[rows[row]], int(free[col])
                 # pixels of the mask where another seen track expects its object
-                others = claims if lost[rows[row]] else claims - expected.paint(np.zeros_like(claims, dtype=bool), rows[row])
-                contested = small[[c]].count_in(others > 0)[0] > 0.1 * max(small.areas[c], 1)
+                if lost[rows[row]]:  # a lost track holds no place: every claim is another's
+                    contested = bool(in_others[c])
+                else:
+                    others = claims - expected.paint(np.zeros_like(claims, dtype=bool), rows[row])
+                    contested = small[[c]].count_in(others > 0)[0] > 0.1 * max(small.areas[c], 1)
                 track.hit(masks[c], frame, cfg, contested=contested)
                 matched.add(track.id)
             free = free[unmatched]
