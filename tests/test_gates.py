@@ -402,6 +402,54 @@ def test_a_lost_track_does_not_take_a_piece_of_the_object_in_front():
     assert tracker._associate([front, back], answers, Frame(5, 0.2, image)) == {1, 2}
 
 
+def _paint(image: np.ndarray, square: Masks, colour: tuple[int, int, int]) -> np.ndarray:
+    image[np.asarray(square.masks[0])] = colour
+    return image
+
+
+def _lost_beside(front_colour: tuple[int, int, int], back_colour: tuple[int, int, int]) -> tuple[Tracker, list[Track]]:
+    """A seen track (a 60 px square) and a lost one (40 px, hidden), each started on a
+    frame painted in its colour; the lost one is predicted where a 34 px square inside the
+    seen one's place lies (over 0.7 of its full view: a whole view, not a partial one)."""
+    image = np.zeros((200, 200, 3), np.uint8)
+    _paint(image, _square(50, 40, 60), front_colour)
+    _paint(image, _square(20, 55, 40), back_colour)
+    front = Track.start(1, _square(50, 40, 60), "", Frame(0, 0.0, image), confirmed=True)
+    back = Track.start(2, _square(20, 55, 40), "", Frame(0, 0.0, image), confirmed=True)
+    back.crop = MaskCrops.from_dense(_square(60, 50, 30).masks)
+    back.predicted_box = np.array([60.0, 50.0, 94.0, 84.0])
+    back.anchor = np.array([77.0, 67.0])
+    back.state, back.misses = TrackState.LOST, 3
+    tracker = Tracker(BoxOracle(lambda i: (np.zeros(0), np.zeros((0, 200, 200), bool))), TrackerConfig(discover_every=0))
+    tracker.tracks = [front, back]
+    return tracker, [front, back]
+
+
+def test_a_lost_track_does_not_take_a_piece_of_what_a_seen_track_took():
+    # Two look-alikes (hikers of one colour). The seen one's answer is its object whole;
+    # the hidden one's box prompt, left on it, got a piece of it, as large as the hidden
+    # object's full view and looking like it. That piece lies within what the seen track
+    # took this frame: it is the seen object, and the lost track stays lost.
+    tracker, live = _lost_beside((200, 40, 40), (200, 40, 40))
+    image = _paint(np.zeros((200, 200, 3), np.uint8), _square(50, 40, 60), (200, 40, 40))
+    answers = Masks.concatenate([_square(50, 40, 60), _square(60, 50, 34)])
+    answers.masks = MaskCrops.from_dense(answers.masks)
+    assert tracker._associate(live, answers, Frame(4, 0.16, image)) == {1}
+    assert live[1].state is TrackState.LOST
+
+
+def test_a_lost_track_takes_its_object_out_of_a_mask_that_swallowed_it():
+    # The seen track's answer swallowed the hidden object as it came out (a small model's
+    # merge of a grey wall and a blue object in front of it). The lost track's own answer,
+    # inside it, has the lost track's colours, not the wall's: it is taken back.
+    tracker, live = _lost_beside((128, 128, 128), (40, 40, 200))
+    image = _paint(np.zeros((200, 200, 3), np.uint8), _square(50, 40, 60), (128, 128, 128))
+    _paint(image, _square(60, 50, 34), (40, 40, 200))
+    answers = Masks.concatenate([_square(50, 40, 60), _square(60, 50, 34)])
+    answers.masks = MaskCrops.from_dense(answers.masks)
+    assert tracker._associate(live, answers, Frame(4, 0.16, image)) == {1, 2}
+
+
 def _turns_narrower(seed: int) -> VideoSpec:
     """A 56 px box turning to 0.45x its width over frames 4-8 (a car turning away), moving
     right at 1 px a frame, then at 4 from frame 30."""

@@ -64,7 +64,9 @@ class TrackerConfig:
     that object, merged or half hidden). Association is a
     cascade: tracks seen in the last frame choose first, lost ones take what is left, and
     a lost one only a whole view or one reaching into no seen track's place (a piece of
-    another object is not its object coming back).
+    another object is not its object coming back), and none lying within a mask a seen
+    track took as much as ``duplicate_iou`` unless its colours are nearer its own than that
+    track's (what a seen track took is its object).
     A track last seen cut by an occluder (its view's area and box extent below
     ``occlusion_area_ratio`` of its full view's), with no other track's predicted box
     touching its own, that association and the search missed, takes the answer to its

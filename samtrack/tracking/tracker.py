@@ -34,7 +34,7 @@ from .config import TrackerConfig
 from .discovery import Discovery, iou_step
 from .gates import acceptable, at_border, partial_views
 from .prompting import cut_to_box, interior_points, logit_scale, shift_logits
-from .search import looks_alike, looks_like, search_boxes, signature_distance
+from .search import colour_signature, looks_alike, looks_like, search_boxes, signature_distance
 from .track import Track, TrackState
 
 __all__ = ["Track", "TrackState", "Tracker", "TrackerConfig"]
@@ -402,10 +402,16 @@ class Tracker:
         # the two costs (mask IoU, box IoU) are not on one scale.
         matched = set()
         free = np.arange(len(masks))
+        taken: dict[int, np.ndarray | None] = {}  # mask -> signature of the seen track that took it
         for rows in (np.flatnonzero(~lost), np.flatnonzero(lost)):
+            if taken:  # the lost tracks' turn
+                pieces = self._pieces_of_seen([live[r] for r in rows], masks, small, taken, frame.image)
+                cost[rows] = np.where(pieces, np.inf, cost[rows])
             matches, _, unmatched = associate(cost[np.ix_(rows, free)], 1.0 - cfg.match_iou)
             for row, col in matches:
                 track, c = live[rows[row]], int(free[col])
+                if not lost[rows[row]]:
+                    taken[c] = track.signature
                 # pixels of the mask where another seen track expects its object
                 if lost[rows[row]]:  # a lost track holds no place: every claim is another's
                     contested = bool(in_others[c])
@@ -416,6 +422,32 @@ class Tracker:
                 matched.add(track.id)
             free = free[unmatched]
         return matched
+
+    def _pieces_of_seen(
+        self, lost: list[Track], masks: Masks, small: MaskCrops, taken: dict[int, np.ndarray | None],
+        image: np.ndarray,
+    ) -> np.ndarray:
+        """Which masks each lost track may not take (bool, lost tracks x masks): those lying
+        within a mask a seen track took this frame as much as duplicates overlap. What a
+        seen track took is its object, and such a mask is a piece of it (a lost track's box
+        prompt, left on the object in front, gets one), not a hidden object coming back;
+        unless its colours are nearer the lost track's than that seen track's (a mask that
+        swallowed the lost track's object as it came out)."""
+        out = np.zeros((len(lost), len(masks)), dtype=bool)
+        owners = np.array(sorted(taken))
+        share = mask_intersections(small[owners], small) / np.maximum(small.areas, 1)[None, :]
+        crops = MaskCrops.from_dense(masks.masks)
+        for c in np.flatnonzero(share.max(axis=0) >= self.config.duplicate_iou):
+            if c in taken:
+                continue
+            owner = taken[int(owners[np.argmax(share[:, c])])]
+            signature = colour_signature(image, crops[[c]])
+            for i, track in enumerate(lost):
+                out[i, c] = (
+                    signature is None or track.signature is None or owner is None
+                    or signature_distance(track.signature, signature) >= signature_distance(owner, signature)
+                )
+        return out
 
     def _search(self, missed: list[Track], matched: set[int], embedding: object, frame: Frame) -> set[int]:
         """Look for recently missed tracks by appearance and prompt where they are found;
