@@ -250,6 +250,22 @@ def test_at_the_edge_a_track_seen_whole_is_still_bounded_by_its_size():
     assert acceptable(entering, bloated, (200, 200), config, reference=np.array([0.0, 40.0, 40.0, 80.0]))[0]
 
 
+def test_a_lost_track_at_the_edge_takes_back_only_its_size():
+    # A kite-walker's track, only ever seen touching the frame's edge, is lost behind a
+    # bus; its box prompt gets the bus whole and more (composites, leaky, bus-walkers,
+    # seed 1: 57,861 px for a 26,488 px walker, 2 switches). Unseen, it takes back only
+    # what its own size allows; seen on the last frame, it may still grow (driving in).
+    config = TrackerConfig()
+    image = np.zeros((200, 200, 3), np.uint8)
+    walker = Track.start(2, _square(0, 50, 20), "", Frame(0, 0.0, image), True)
+    bus = _square(0, 30, 60)  # 3,600 px against a 400 px object
+    box = np.array([0.0, 30.0, 60.0, 90.0])
+    assert acceptable(walker, bus, (200, 200), config, reference=box)[0]
+    walker.miss((200, 200), config)
+    assert walker.state is TrackState.LOST
+    assert not acceptable(walker, bus, (200, 200), config, reference=box)[0]
+
+
 # -- the prompt reaches as far as the last answer did; a hidden track does not take its
 # -- occluder; duplicates keep the more complete view
 

@@ -27,12 +27,13 @@ def acceptable(
     areas = masks.areas.astype(np.float64)
     ok = (masks.scores >= config.min_score) & (areas > 0)
     largest = track.growth_reference
-    if largest > 0 and (track.seen_inside or not at_border(track.box, size)):
+    if largest > 0 and (track.seen_inside or track.misses > 0 or not at_border(track.box, size)):
         # Only growth is gated: an object is not suddenly larger than both its recent full
         # views and its prediction, but a mask that merged it with a neighbour or jumped to
         # the background is. Shrinking is normal (occluders). At the frame's edge only a
-        # track seen whole somewhere is gated: one only ever seen at the edge (a bus
-        # driving in) shows a part of an object of unknown size.
+        # track seen whole somewhere, or a lost one, is gated: one seen at the edge until
+        # the last frame (a bus driving in) shows a part of an object of unknown size, but
+        # what a lost one takes back is its object coming back, not all that lies there.
         ok &= areas <= config.max_area_change * largest
     reference = clip_box_xyxy(track.predicted_box, size) if reference is None else reference
     ok &= box_iou_batch(masks.boxes, reference)[:, 0] >= config.box_gate
