@@ -32,7 +32,8 @@ class TrackerConfig:
     ``max_area_change`` (largest ratio to the track's growth reference, its recent
     full-view areas carried forward by their trend: a larger mask is a sudden step, a
     merge with another object or a jump to the background; at the frame's edge only
-    for a track once seen whole, as one only ever seen there may be a part of anything).
+    for a track once seen whole or now lost, as one seen there on the last frame may be a
+    part of anything).
     Association: ``associate_by`` "mask" (IoU of a mask with the track's motion-shifted
     last mask) or "box" (IoU of the mask's box with the predicted box), ``match_iou``
     (the least IoU that matches),
