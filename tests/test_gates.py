@@ -389,56 +389,57 @@ def test_a_hidden_object_s_track_does_not_take_the_object_in_front(seed):
     assert summary.id_switches == 0
 
 
-def test_a_lost_track_does_not_take_a_piece_of_the_object_in_front():
-    # The back object is hidden behind a 60 px one; its lost track's last mask and
-    # predicted box lie inside the front object, and its box prompt gets a piece of it.
-    # The piece overlaps the lost track's stale mask, so it did not count as lying
-    # "mostly where another track expects its object", and the hidden track took it.
-    config = TrackerConfig(discover_every=0)
-    image = np.zeros((200, 200, 3), np.uint8)
-    front = Track.start(1, _square(50, 40, 60), "", Frame(0, 0.0, image), confirmed=True)
-    back = Track.start(2, _square(20, 55, 40), "", Frame(0, 0.0, image), confirmed=True)
-    back.crop = _square(70, 60, 15).masks
-    back.crop = MaskCrops.from_dense(back.crop)
-    back.predicted_box = np.array([70.0, 60.0, 85.0, 75.0])
-    back.anchor = np.array([77.5, 67.5])
-    back.state, back.misses = TrackState.LOST, 3
-    tracker = Tracker(BoxOracle(lambda i: (np.zeros(0), np.zeros((0, 200, 200), bool))), config)
-    tracker.tracks = [front, back]
-    answers = Masks.concatenate([_square(50, 40, 60), _square(72, 62, 12)])
-    answers.masks = MaskCrops.from_dense(answers.masks)
-    assert tracker._associate([front, back], answers, Frame(4, 0.16, image)) == {1}
-    # Coming out whole (at least occlusion_area_ratio of its full view), it is taken back
-    # while it still overlaps the front object's place.
-    back.state = TrackState.LOST
-    back.predicted_box = np.array([100.0, 55.0, 140.0, 95.0])
-    back.anchor = np.array([120.0, 75.0])
-    answers = Masks.concatenate([_square(50, 40, 60), _square(102, 57, 36)])
-    answers.masks = MaskCrops.from_dense(answers.masks)
-    assert tracker._associate([front, back], answers, Frame(5, 0.2, image)) == {1, 2}
-
-
 def _paint(image: np.ndarray, square: Masks, colour: tuple[int, int, int]) -> np.ndarray:
     image[np.asarray(square.masks[0])] = colour
     return image
 
 
-def _lost_beside(front_colour: tuple[int, int, int], back_colour: tuple[int, int, int]) -> tuple[Tracker, list[Track]]:
+def _lost_beside(
+    front_colour: tuple[int, int, int] = (0, 0, 0),
+    back_colour: tuple[int, int, int] = (0, 0, 0),
+    crop: Masks | None = None,
+    predicted: tuple[float, float, float, float] = (60.0, 50.0, 94.0, 84.0),
+) -> tuple[Tracker, list[Track]]:
     """A seen track (a 60 px square) and a lost one (40 px, hidden), each started on a
-    frame painted in its colour; the lost one is predicted where a 34 px square inside the
-    seen one's place lies (over 0.7 of its full view: a whole view, not a partial one)."""
+    frame painted in its colour. The lost one's last mask is ``crop`` and its predicted box
+    ``predicted``: by default a 34 px square inside the seen one's place (over 0.7 of its
+    full view: a whole view, not a partial one)."""
     image = np.zeros((200, 200, 3), np.uint8)
     _paint(image, _square(50, 40, 60), front_colour)
     _paint(image, _square(20, 55, 40), back_colour)
     front = Track.start(1, _square(50, 40, 60), "", Frame(0, 0.0, image), confirmed=True)
     back = Track.start(2, _square(20, 55, 40), "", Frame(0, 0.0, image), confirmed=True)
-    back.crop = MaskCrops.from_dense(_square(60, 50, 30).masks)
-    back.predicted_box = np.array([60.0, 50.0, 94.0, 84.0])
-    back.anchor = np.array([77.0, 67.0])
+    back.crop = MaskCrops.from_dense((_square(60, 50, 30) if crop is None else crop).masks)
+    back.predicted_box = np.array(predicted)
+    back.anchor = (back.predicted_box[:2] + back.predicted_box[2:]) / 2
     back.state, back.misses = TrackState.LOST, 3
     tracker = Tracker(BoxOracle(lambda i: (np.zeros(0), np.zeros((0, 200, 200), bool))), TrackerConfig(discover_every=0))
     tracker.tracks = [front, back]
     return tracker, [front, back]
+
+
+def _answers(*squares: Masks) -> Masks:
+    """The segmenter's answers of one frame, as the tracker receives them (mask crops)."""
+    answers = Masks.concatenate(list(squares))
+    answers.masks = MaskCrops.from_dense(answers.masks)
+    return answers
+
+
+def test_a_lost_track_does_not_take_a_piece_of_the_object_in_front():
+    # The back object is hidden behind a 60 px one; its lost track's last mask and
+    # predicted box lie inside the front object, and its box prompt gets a piece of it.
+    # The piece overlaps the lost track's stale mask, so it did not count as lying
+    # "mostly where another track expects its object", and the hidden track took it.
+    tracker, live = _lost_beside(crop=_square(70, 60, 15), predicted=(70.0, 60.0, 85.0, 75.0))
+    image = np.zeros((200, 200, 3), np.uint8)
+    assert tracker._associate(live, _answers(_square(50, 40, 60), _square(72, 62, 12)), Frame(4, 0.16, image)) == {1}
+    # Coming out whole (at least occlusion_area_ratio of its full view), it is taken back
+    # while it still overlaps the front object's place.
+    back = live[1]
+    back.state = TrackState.LOST
+    back.predicted_box = np.array([100.0, 55.0, 140.0, 95.0])
+    back.anchor = np.array([120.0, 75.0])
+    assert tracker._associate(live, _answers(_square(50, 40, 60), _square(102, 57, 36)), Frame(5, 0.2, image)) == {1, 2}
 
 
 def test_a_lost_track_does_not_take_a_piece_of_what_a_seen_track_took():
@@ -448,9 +449,7 @@ def test_a_lost_track_does_not_take_a_piece_of_what_a_seen_track_took():
     # took this frame: it is the seen object, and the lost track stays lost.
     tracker, live = _lost_beside((200, 40, 40), (200, 40, 40))
     image = _paint(np.zeros((200, 200, 3), np.uint8), _square(50, 40, 60), (200, 40, 40))
-    answers = Masks.concatenate([_square(50, 40, 60), _square(60, 50, 34)])
-    answers.masks = MaskCrops.from_dense(answers.masks)
-    assert tracker._associate(live, answers, Frame(4, 0.16, image)) == {1}
+    assert tracker._associate(live, _answers(_square(50, 40, 60), _square(60, 50, 34)), Frame(4, 0.16, image)) == {1}
     assert live[1].state is TrackState.LOST
 
 
@@ -461,9 +460,7 @@ def test_a_lost_track_takes_its_object_out_of_a_mask_that_swallowed_it():
     tracker, live = _lost_beside((128, 128, 128), (40, 40, 200))
     image = _paint(np.zeros((200, 200, 3), np.uint8), _square(50, 40, 60), (128, 128, 128))
     _paint(image, _square(60, 50, 34), (40, 40, 200))
-    answers = Masks.concatenate([_square(50, 40, 60), _square(60, 50, 34)])
-    answers.masks = MaskCrops.from_dense(answers.masks)
-    assert tracker._associate(live, answers, Frame(4, 0.16, image)) == {1, 2}
+    assert tracker._associate(live, _answers(_square(50, 40, 60), _square(60, 50, 34)), Frame(4, 0.16, image)) == {1, 2}
 
 
 def _turns_narrower(seed: int) -> VideoSpec:

@@ -404,7 +404,7 @@ class Tracker:
         free = np.arange(len(masks))
         taken: dict[int, np.ndarray | None] = {}  # mask -> signature of the seen track that took it
         for rows in (np.flatnonzero(~lost), np.flatnonzero(lost)):
-            if taken:  # the lost tracks' turn
+            if taken and len(rows):  # the lost tracks' turn
                 pieces = self._pieces_of_seen([live[r] for r in rows], masks, small, taken, frame.image)
                 cost[rows] = np.where(pieces, np.inf, cost[rows])
             matches, _, unmatched = associate(cost[np.ix_(rows, free)], 1.0 - cfg.match_iou)
