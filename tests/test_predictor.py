@@ -1,5 +1,10 @@
 """The predictor on a small random-weight SAM: batching, prompt handling, shapes."""
 
+import os
+import platform
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -189,3 +194,44 @@ def test_the_default_chunk_bounds_the_decoders_memory(nano):
     assert default_prompt_chunk(sam, torch.device("cuda")) == 64
     with pytest.raises(ValueError, match="at least 1"):
         Predictor(build_sam(SMALL), device="cpu", prompt_chunk=0)
+
+
+_ALLOCATOR_PROBE = """
+import ctypes
+import numpy as np
+from samtrack.models import predictor
+from samtrack.models.registry import load_predictor
+
+p = load_predictor("nano", device="cpu")
+image = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+print(predictor.keep_freed_memory(), float(p.embed(image).features.abs().sum()))
+
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+libc.mallinfo2.restype = MallInfo2
+before = libc.mallinfo2().hblks
+block = libc.malloc(64 << 20)  # an encoder-sized tensor: mmapped (hblks) unless kept
+print(libc.mallinfo2().hblks - before)
+libc.free(block)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+                    reason="the allocator setting is glibc's")
+def test_cpu_predictor_keeps_freed_memory_unless_told_not_to():
+    runs = {}
+    for setting in ("", "default"):
+        env = {**os.environ, "SAMTRACK_MALLOC": setting}
+        out = subprocess.run([sys.executable, "-c", _ALLOCATOR_PROBE], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        runs[setting] = out
+    kept, checksum, mapped = runs[""]
+    assert kept == "True" and mapped == "0"  # served from the heap, which is not trimmed
+    assert runs["default"][0] == "False" and runs["default"][2] == "1"
+    assert checksum == runs["default"][1]  # the same features either way

@@ -294,9 +294,10 @@ def child(job: str, params: dict) -> int:
 # -- the parent side: venv, children, tables ---------------------------------------------------
 
 
-def run_child(job: str, params: dict) -> dict:
+def run_child(job: str, params: dict, env: dict | None = None) -> dict:
     cmd = [sys.executable, str(SCRIPT), "--child", job, json.dumps(params)]
-    proc = subprocess.run(cmd, check=False, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, check=False, stdout=subprocess.PIPE, text=True,
+                          env=None if env is None else {**os.environ, **env})
     lines = proc.stdout.splitlines()
     for line in lines:  # whatever the libraries printed goes to stderr, not into the tables
         if not line.startswith(MARK):
@@ -386,9 +387,14 @@ def cmd_sam2_video(args: argparse.Namespace) -> None:
         params = {"folder": folder, "dtype": args.dtype, "threads": args.threads, "box": box,
                   "fps": fps, "frames": len(frames)}
         del frames
-        sam2 = run_child("sam2", params)
+        # --peer-malloc keep: SAM 2 with the allocator settings samtrack's Predictor makes
+        # in-process (keep_freed_memory), given to glibc through its environment variables
+        keep_peer = getattr(args, "peer_malloc", "default") == "keep"
+        env = {"MALLOC_MMAP_THRESHOLD_": str(2**31 - 1), "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}
+        sam2 = run_child("sam2", params, env if keep_peer else None)
         ours = run_child("samtrack-video", params)
-    rows = [video_row("SAM 2.1-tiny video predictor", sam2),
+    peer = "SAM 2.1-tiny video predictor" + (" (malloc kept)" if keep_peer else "")
+    rows = [video_row(peer, sam2),
             video_row("samtrack Tracker (mobile_sam)", ours)]
     print(f"\n### Video: SAM 2.1-tiny vs samtrack, one box on frame 0 ({len(sam2['times'])} "
           f"frames of {args.video.name}, {width}x{height}, {args.dtype}, random weights)\n")
@@ -458,6 +464,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     video = sub.add_parser("sam2-video", parents=[measure], help="SAM 2.1 video predictor")
     video.add_argument("--frames", type=int, default=30)
     video.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
+    video.add_argument("--peer-malloc", choices=["default", "keep"], default="default",
+                       help="keep: run SAM 2 with the allocator settings samtrack makes for "
+                            "itself (freed memory kept for reuse); default: as shipped")
     every = sub.add_parser("all", parents=[measure], help="predictor, then sam2-video")
     every.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
     return parser.parse_args(argv)

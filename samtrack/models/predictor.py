@@ -9,7 +9,11 @@ the results do); ``segment_everything(embedding)`` runs the automatic mask gener
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import itertools
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +39,31 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc keep freed memory for reuse instead of handing it back to the OS.
+
+    The encoder allocates and frees tensors of tens of MB on every frame. By default glibc
+    serves each from fresh ``mmap`` pages and unmaps it when freed, so every frame pays the
+    page faults of touching that memory again: mobile_sam's encoder runs at 0.68x of its
+    time without them on a 2-core CPU (BENCHMARKS.md, "The allocator"). The resident size
+    stays at the run's peak, which a tracker reaches within its first frames. This is the
+    mallopt equivalent of MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ (which only act
+    at process start); jemalloc or tcmalloc preloaded do the same. Once per process; a no-op
+    (False) where the C library is not glibc, or where SAMTRACK_MALLOC=default.
+    """
+    if os.environ.get("SAMTRACK_MALLOC") == "default":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl without mallopt)
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    largest = 2**31 - 1  # the options are C ints
+    return bool(mallopt(m_trim_threshold, largest)) and bool(mallopt(m_mmap_threshold, largest))
 
 
 def _point_slots(prompt: Prompt) -> int:
@@ -135,6 +164,8 @@ class Predictor:
             raise ValueError("prompt_chunk must be at least 1")
         self.device = pick_device(device)
         self.dtype = DTYPES[dtype]
+        if self.device.type == "cpu":
+            keep_freed_memory()
         self.model = model.to(self.device).eval()
         if image_size is not None:
             self.model.set_input_size(image_size)
