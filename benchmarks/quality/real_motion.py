@@ -1,5 +1,6 @@
 """Real motion, single object: the 30 DAVIS-2016 train sequences (../shared/data), each
-object prompted on the first frame with its true box, discovery off, seeds 0-2, under the
+object prompted on the first frame with its true box, the default TrackerConfig (discovery
+on: a lost object may be found again), seeds 0-2, under the
 four behaviours of the box oracle (samtrack.eval.oracle.BoxOracle: generous, bounded,
 leaky, unreliable). Scored with J&F (DAVIS protocol: neither the first nor the last frame)
 for the tracker and, in the same run, the baselines: last-box (each frame prompted with
@@ -38,9 +39,6 @@ from run_suite import _field  # FIELD=VALUE -> a TrackerConfig field, parsed by 
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "davis2016-train"
 BASELINES = ("last-box", "last-box+velocity", "exact-box")
-#: The tracker's configuration in this benchmark: the defaults, discovery off (one object,
-#: prompted by the user).
-BASE_CONFIG = {"discover_every": 0}
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,7 +111,7 @@ def main() -> None:
     if args.sequences:
         folders = [f for f in folders if f.name in args.sequences]
     grid = parse_grid(args.grid)
-    base = {**BASE_CONFIG, **dict(parse_grid(args.set)[0])}
+    base = dict(parse_grid(args.set)[0])  # the defaults, with --set's changes
     methods = ["samtrack"] + ([] if args.no_baselines else list(BASELINES))
     tasks = []
     for folder in folders:
@@ -133,7 +131,7 @@ def main() -> None:
     if args.set:
         print(f"config changes: {', '.join(args.set)}\n")
     print(f"DAVIS 2016 train, {len(names)} sequences, seeds 0-{args.seeds - 1}, first frame prompted with its "
-          f"true box, discovery off; J&F x 100 (mean over seeds)\n")
+          f"true box, default TrackerConfig; J&F x 100 (mean over seeds)\n")
     summary = []
     for behaviour in args.behaviours:
         print(f"**{behaviour}**\n")

@@ -3,6 +3,7 @@
     python benchmarks/speed/options.py speed [--models nano mobile_sam sam_vit_b ...] [--repeats 3]
     python benchmarks/speed/options.py accuracy [--objects 300]
     python benchmarks/speed/options.py sizes [--models ...] [--repeats 3] [--objects 300]
+    python benchmarks/speed/options.py allocator [--models nano mobile_sam sam_vit_b] [--rounds 3]
 
 speed: for every model size (random weights, except nano's bundled ones), the image
 encoder (``Predictor.embed`` on a 1280x720 frame) in float32 and under bfloat16 autocast,
@@ -18,12 +19,17 @@ the decoder (8 boxes, per prompt) on a 1280x720 frame, medians of ``--repeats``
 interleaved; and nano's accuracy at each side on its held-out objects, with the IoU of
 its box-prompt masks against those at its own side. The suite at a side:
 ``python benchmarks/quality/run_suite.py --segmenter nano --seeds 2 --image-size 192``.
+allocator: the encoder and the decoder (8 boxes) with glibc's default malloc
+(SAMTRACK_MALLOC=default) and with freed memory kept for reuse (samtrack's default on the
+CPU, ``keep_freed_memory``); each side in fresh processes, alternating, ``--rounds`` each,
+the median of their medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -32,7 +38,7 @@ import time
 MODELS = ["nano", "mobile_sam", "sam_vit_b", "sam_vit_l", "sam_vit_h"]
 
 
-def child_speed(name: str, repeats: int) -> dict:
+def child_speed(name: str, repeats: int, only: tuple[str, ...] = ()) -> dict:
     import numpy as np
     import torch
 
@@ -69,6 +75,7 @@ def child_speed(name: str, repeats: int) -> dict:
         "encoder fp32, 1 thread": with_threads(1, lambda: fp32.embed(image)),
         "decoder fp32 (8 boxes)": lambda: fp32.segment(embedding, prompts),
     }
+    variants = {k: v for k, v in variants.items() if not only or k in only}
     times: dict[str, list[float]] = {k: [] for k in variants}
     for fn in variants.values():
         fn()  # warm-up
@@ -177,9 +184,9 @@ def child_size_accuracy(objects: int) -> dict:
     return out
 
 
-def run_child(*args: str) -> dict:
+def run_child(*args: str, env: dict | None = None) -> dict:
     proc = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
-                          stdout=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE, text=True, env=None if env is None else {**os.environ, **env})
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -191,6 +198,8 @@ def main() -> None:
         kind, arg, *rest = sys.argv[2:]
         if kind == "speed":
             result = child_speed(arg, int(rest[0]))
+        elif kind == "allocator":
+            result = child_speed(arg, int(rest[0]), only=("encoder fp32", "decoder fp32 (8 boxes)"))
         elif kind == "sizes":
             result = child_sizes(arg, int(rest[0]))
         elif kind == "size-accuracy":
@@ -206,6 +215,10 @@ def main() -> None:
     speed.add_argument("--repeats", type=int, default=3)
     accuracy = sub.add_parser("accuracy")
     accuracy.add_argument("--objects", type=int, default=300)
+    allocator = sub.add_parser("allocator")
+    allocator.add_argument("--models", nargs="+", default=["nano", "mobile_sam", "sam_vit_b"], choices=MODELS)
+    allocator.add_argument("--repeats", type=int, default=5)
+    allocator.add_argument("--rounds", type=int, default=3)
     sizes = sub.add_parser("sizes")
     sizes.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
     sizes.add_argument("--repeats", type=int, default=3)
@@ -225,6 +238,22 @@ def main() -> None:
         print("\n| nano side | " + " | ".join(keys) + " |\n" + "|---" * (len(keys) + 1) + "|")
         for size, m in r.items():
             print(f"| {size} | " + " | ".join(f"{m[k]:.4f}" for k in keys) + " |")
+        return
+    if args.command == "allocator":
+        # the setting is once per process: each side is a fresh process, the sides alternate
+        print("| model | encoder s: glibc default | freed memory kept (x default) | decoder ms / prompt: "
+              "default | kept (x default) |\n|---|---|---|---|---|")
+        for name in args.models:
+            runs: dict[str, list[dict]] = {"default": [], "keep": []}
+            for i in range(args.rounds):
+                for side in (("default", "keep") if i % 2 == 0 else ("keep", "default")):
+                    env = {"SAMTRACK_MALLOC": side}
+                    runs[side].append(run_child("allocator", name, str(args.repeats), env=env))
+            med = {side: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for side, rs in runs.items()}
+            enc = [med[s]["encoder fp32"] for s in ("default", "keep")]
+            dec = [med[s]["decoder fp32 (8 boxes)"] / 8 * 1000 for s in ("default", "keep")]
+            print(f"| {name} | {enc[0]:.3f} | {enc[1]:.3f} ({enc[1] / enc[0]:.2f}) | {dec[0]:.1f} | "
+                  f"{dec[1]:.1f} ({dec[1] / dec[0]:.2f}) |", flush=True)
         return
     if args.command == "speed":
         print("| model | encoder fp32 s | bf16 s (x fp32) | fp32 1 thread s (x 2 threads) | "
