@@ -47,7 +47,7 @@ def keep_freed_memory() -> bool:
 
     The encoder allocates and frees tensors of tens of MB on every frame. By default glibc
     serves each from fresh ``mmap`` pages and unmaps it when freed, so every frame pays the
-    page faults of touching that memory again: mobile_sam's encoder runs at 0.68x of its
+    page faults of touching that memory again: mobile_sam's encoder runs at 0.72x of its
     time without them on a 2-core CPU (BENCHMARKS.md, "The allocator"). The resident size
     stays at the run's peak, which a tracker reaches within its first frames. This is the
     mallopt equivalent of MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ (which only act
