@@ -389,7 +389,7 @@ def cmd_sam2_video(args: argparse.Namespace) -> None:
         del frames
         # --peer-malloc keep: SAM 2 with the allocator settings samtrack's Predictor makes
         # in-process (keep_freed_memory), given to glibc through its environment variables
-        keep_peer = getattr(args, "peer_malloc", "default") == "keep"
+        keep_peer = args.peer_malloc == "keep"
         env = {"MALLOC_MMAP_THRESHOLD_": str(2**31 - 1), "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}
         sam2 = run_child("sam2", params, env if keep_peer else None)
         ours = run_child("samtrack-video", params)
@@ -461,14 +461,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     pred = sub.add_parser("predictor", parents=[measure], help="MobileSAM predictor")
     pred.add_argument("--objects", type=int, nargs="+", default=[1, 8, 32])
     pred.add_argument("--frames", type=int, default=5)
-    video = sub.add_parser("sam2-video", parents=[measure], help="SAM 2.1 video predictor")
+    sam2 = argparse.ArgumentParser(add_help=False, parents=[measure])  # sam2-video's options
+    sam2.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
+    sam2.add_argument("--peer-malloc", choices=["default", "keep"], default="default",
+                      help="keep: run SAM 2 with the allocator settings samtrack makes for "
+                           "itself (freed memory kept for reuse); default: as shipped")
+    video = sub.add_parser("sam2-video", parents=[sam2], help="SAM 2.1 video predictor")
     video.add_argument("--frames", type=int, default=30)
-    video.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
-    video.add_argument("--peer-malloc", choices=["default", "keep"], default="default",
-                       help="keep: run SAM 2 with the allocator settings samtrack makes for "
-                            "itself (freed memory kept for reuse); default: as shipped")
-    every = sub.add_parser("all", parents=[measure], help="predictor, then sam2-video")
-    every.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
+    sub.add_parser("all", parents=[sam2], help="predictor, then sam2-video")
     return parser.parse_args(argv)
 
 
