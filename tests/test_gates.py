@@ -271,13 +271,13 @@ def test_a_lost_track_at_the_edge_takes_back_only_its_size():
 
 
 def _bounded_run(spec: VideoSpec, prompt_at: dict[int, int], seed: int, on_result=None, config=None,
-                 behaviour: str = "bounded"):
-    """Track ``spec`` with the box oracle (``behaviour``: bounded), prompting object i with
-    its true box on frame ``prompt_at[i]`` (``config``: default, discovery off); the match
-    summary from the first prompt on."""
+                 behaviour: str = "bounded", oracle: type[BoxOracle] = BoxOracle):
+    """Track ``spec`` with the box oracle (``behaviour``: bounded; ``oracle``: a subclass),
+    prompting object i with its true box on frame ``prompt_at[i]`` (``config``: default,
+    discovery off); the match summary from the first prompt on."""
     truth: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     config = config or TrackerConfig(discover_every=0)
-    tracker = Tracker(BoxOracle(lambda i: truth[i], behaviour=behaviour, seed=seed), config)
+    tracker = Tracker(oracle(lambda i: truth[i], behaviour=behaviour, seed=seed), config)
     pairs = []
     for frame, gt in spec.frames():
         truth[frame.index] = (gt.ids, gt.masks)
@@ -349,20 +349,15 @@ def test_a_track_leaving_by_the_edge_does_not_take_its_neighbour(seed, gap, spee
     assert summary.mean_iou >= 0.9
 
 
-
 class _Merging(BoxOracle):
     """A segmenter that merges touching objects: a box gets every object's pixels inside
     it, widened as the bounded oracle widens (a small model's answer to one of two objects
     side by side spills onto the other)."""
 
     def _answer(self, frame, prompt):
-        _, h, w = frame.masks.shape
-        x1, y1, x2, y2 = (float(v) for v in prompt.box)
-        mx, my = self.widen * (x2 - x1), self.widen * (y2 - y1)
-        c1, r1 = int(np.clip(np.floor(x1 - mx), 0, w)), int(np.clip(np.floor(y1 - my), 0, h))
-        c2, r2 = int(np.clip(np.ceil(x2 + mx), 0, w)), int(np.clip(np.ceil(y2 + my), 0, h))
-        out = np.zeros((h, w), bool)
-        out[r1:r2, c1:c2] = frame.masks[:, r1:r2, c1:c2].any(axis=0)
+        window = self.widened(prompt.box, frame.masks.shape[1:])
+        out = np.zeros(frame.masks.shape[1:], bool)
+        out[window] = frame.masks[(slice(None), *window)].any(axis=0)
         return out
 
 
@@ -382,18 +377,11 @@ def test_touching_objects_that_the_segmenter_merges_keep_their_ids(seed):
     # switch. Measuring a contested view anyway lets the merge run away: by its whole box,
     # 0.27 / 0.31 / 0.30 with switches on seeds 0 and 3; by its part in no other track's
     # place, 0.34 / 0.30 / 0.89 with a switch on seed 0 (BENCHMARKS, Real motion part 16).
-    truth: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    tracker = Tracker(_Merging(lambda i: truth[i], seed=seed), TrackerConfig(discover_every=0))
-    pairs = []
-    for frame, gt in _apart(seed).frames():
-        truth[frame.index] = (gt.ids, gt.masks)
-        prompts = [Prompt(box=b) for b in mask_to_box_xyxy(gt.masks)] if frame.index == 0 else []
-        result = tracker.update(frame, prompts)
-        pairs.append((gt.ids, gt.masks, result.track_ids, result.masks))
-    summary = match_frames(pairs)
+    summary = _bounded_run(_apart(seed), {1: 0, 2: 0}, seed, oracle=_Merging)
     assert summary.track_ids_of(1) == {1} and summary.track_ids_of(2) == {2}
     assert summary.id_switches == 0
     assert summary.mean_iou >= 0.5
+
 
 def test_reach_keeps_only_the_sides_beyond_the_prompt():
     prompt = np.array([50.0, 50.0, 100.0, 100.0])

@@ -28,26 +28,15 @@ from samtrack.tracking.tracker import TrackerConfig
 from samtrack.types import Prompt, mask_to_box_xyxy
 
 
-def ids_per_object(data: dict) -> float:
-    """Mean count of distinct track ids that cover a true object (IoU >= 0.5) on some frame."""
+def ids_per_object(data: dict, one_to_one: bool = False) -> float:
+    """Mean count of distinct track ids that cover a true object (IoU >= 0.5) on some frame:
+    on each frame the mask that covers it best, or with ``one_to_one`` the frame's masks
+    matched one to one (Hungarian on mask IoU, as CLEAR MOT matches), so that one mask
+    covering two crossing objects counts for one of them only."""
     ids_of: dict[int, set[int]] = {}
     for gt, pred, sim in zip(data["gt_ids"], data["tracker_ids"], data["similarity_scores"]):
         if len(gt) and len(pred):
-            for row, true_id in enumerate(gt.tolist()):
-                col = int(np.argmax(sim[row]))
-                if sim[row, col] >= 0.5:
-                    ids_of.setdefault(true_id, set()).add(int(pred[col]))
-    return float(np.mean([len(v) for v in ids_of.values()])) if ids_of else float("nan")
-
-
-def ids_per_object_matched(data: dict) -> float:
-    """The same count with each frame matched one to one (Hungarian on mask IoU, pairs at
-    IoU >= 0.5, as CLEAR MOT matches): one mask that covers two crossing objects counts for
-    one of them only, so a merge does not give an object the other one's id."""
-    ids_of: dict[int, set[int]] = {}
-    for gt, pred, sim in zip(data["gt_ids"], data["tracker_ids"], data["similarity_scores"]):
-        if len(gt) and len(pred):
-            rows, cols = linear_sum_assignment(-sim)
+            rows, cols = linear_sum_assignment(-sim) if one_to_one else (np.arange(len(gt)), sim.argmax(axis=1))
             for row, col in zip(rows, cols):
                 if sim[row, col] >= 0.5:
                     ids_of.setdefault(int(gt[row]), set()).add(int(pred[col]))
@@ -92,7 +81,7 @@ def main() -> None:
             seconds = time.perf_counter() - t
             s = score([acc], j_and_f=False)
             data = acc.data()
-            rows.append((ids_per_object(data), ids_per_object_matched(data), 100 * s["HOTA"], s["IDSW"]))
+            rows.append((ids_per_object(data), ids_per_object(data, one_to_one=True), 100 * s["HOTA"], s["IDSW"]))
             print(f"| {name} | {seed} | {len(spec.objects)} | {s['IDs']} | {rows[-1][0]:.2f} | {rows[-1][1]:.2f} | "
                   f"{rows[-1][2]:.1f} | {s['IDSW']} | {seconds:.0f} |", flush=True)
             print(f"  {name}, seed {seed}: {seconds:.0f} s", file=sys.stderr)
@@ -101,7 +90,7 @@ def main() -> None:
                                     ("exact boxes", perfect_association(spec, segmenter))):
                     r, data = score([base], j_and_f=False), base.data()
                     print(f"| {name}, {label} | {seed} | {len(spec.objects)} | {r['IDs']} | "
-                          f"{ids_per_object(data):.2f} | {ids_per_object_matched(data):.2f} | "
+                          f"{ids_per_object(data):.2f} | {ids_per_object(data, one_to_one=True):.2f} | "
                           f"{100 * r['HOTA']:.1f} | {r['IDSW']} | |", flush=True)
         if len(rows) > 1:
             per, matched, hota, idsw = zip(*rows)

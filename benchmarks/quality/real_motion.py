@@ -1,11 +1,12 @@
 """Real motion, single object: the 30 DAVIS-2016 train sequences (../shared/data), each
 object prompted on the first frame with its true box, the default TrackerConfig (discovery
 on: a lost object may be found again), seeds 0-2, under the four behaviours of the box
-oracle (samtrack.eval.oracle.BoxOracle: generous, bounded, leaky, unreliable). Scored with J&F (DAVIS protocol: neither the first nor the last frame)
-for the tracker and, in the same run, the baselines: last-box (each frame prompted with
-the previous mask's box), last-box with constant velocity, and the exact-box reference
-(the true box every frame). A 2-fold figure: the setting of --grid with the best mean on
-one half of the sequences (alternate names), scored on the other half, both ways.
+oracle (samtrack.eval.oracle.BoxOracle: generous, bounded, leaky, unreliable). Scored
+with J&F (DAVIS protocol: neither the first nor the last frame) for the tracker and, in
+the same run, the baselines: last-box (each frame prompted with the previous mask's box),
+last-box with constant velocity, and the exact-box reference (the true box every frame).
+A 2-fold figure: the setting of --grid with the best mean on one half of the sequences
+(alternate names), scored on the other half, both ways.
 
     python benchmarks/quality/real_motion.py [--jobs 2] [--grid max_area_change=1.4,2.0 ...]
 

@@ -266,17 +266,23 @@ class BoxOracle(OracleSegmenter):
         radius = fits[-1] if len(fits) else (radii[0] if len(radii) else 0)
         return mask | ((distance <= radius) & ~mask)
 
+    def widened(self, box: np.ndarray, size: tuple[int, int]) -> tuple[slice, slice]:
+        """Where a box prompt is answered: the box widened by ``widen`` of its width and
+        height on every side, within an H x W frame, as (rows, columns)."""
+        h, w = size
+        x1, y1, x2, y2 = (float(v) for v in box)
+        mx, my = self.widen * (x2 - x1), self.widen * (y2 - y1)
+        c1, r1 = int(np.clip(np.floor(x1 - mx), 0, w)), int(np.clip(np.floor(y1 - my), 0, h))
+        c2, r2 = int(np.clip(np.ceil(x2 + mx), 0, w)), int(np.clip(np.ceil(y2 + my), 0, h))
+        return slice(r1, r2), slice(c1, c2)
+
     def _answer(self, frame: OracleFrame, prompt: Prompt) -> np.ndarray:
         n, h, w = frame.masks.shape
         if prompt.box is None:
             target = self._target(frame, prompt)
             return frame.masks[target] if target >= 0 else np.zeros((h, w), bool)
-        x1, y1, x2, y2 = (float(v) for v in prompt.box)
-        mx, my = self.widen * (x2 - x1), self.widen * (y2 - y1)
-        c1, r1 = int(np.clip(np.floor(x1 - mx), 0, w)), int(np.clip(np.floor(y1 - my), 0, h))
-        c2, r2 = int(np.clip(np.ceil(x2 + mx), 0, w)), int(np.clip(np.ceil(y2 + my), 0, h))
         widened = np.zeros((h, w), bool)
-        widened[r1:r2, c1:c2] = True
+        widened[self.widened(prompt.box, (h, w))] = True
         background = widened & ~frame.masks.any(axis=0) if n else widened
         target = self._target(frame, Prompt(box=prompt.box))
         if target < 0:
