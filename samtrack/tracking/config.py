@@ -30,7 +30,8 @@ class TrackerConfig:
     IoU(candidate box, predicted box) + (1 - ``motion_weight``) * predicted IoU).
     Acceptance: ``min_score`` (predicted IoU), ``box_gate`` (IoU with the predicted box),
     ``max_area_change`` (largest ratio to the track's growth reference, its recent
-    full-view areas carried forward by their trend: a larger mask is a sudden step, a
+    full-view areas carried forward by their trend, and by no more than this ratio a
+    frame from the last full view: a larger mask is a sudden step, a
     merge with another object or a jump to the background; at the frame's edge only
     for a track once seen whole or now lost, as one seen there on the last frame may be a
     part of anything).

@@ -26,7 +26,7 @@ def acceptable(
     gate (against ``reference``, by default the predicted box)."""
     areas = masks.areas.astype(np.float64)
     ok = (masks.scores >= config.min_score) & (areas > 0)
-    largest = track.growth_reference
+    largest = track.growth_reference(config.max_area_change)
     if largest > 0 and (track.seen_inside or track.misses > 0 or not at_border(track.box, size)):
         # Only growth is gated: an object is not suddenly larger than both its recent full
         # views and its prediction, but a mask that merged it with a neighbour or jumped to

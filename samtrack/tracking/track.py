@@ -43,7 +43,7 @@ class Track:
     discovery or a detector, not by a user's prompt; ``left``: its prediction ran out of
     the frame by the edge it was last seen at, and it is held there (see :meth:`miss`);
     ``alone``: no other live track's predicted box touches it this frame (see
-    :attr:`growth_reference`); ``recent_views``: (area, width, height) of its last views
+    :meth:`growth_reference`); ``recent_views``: (area, width, height) of its last views
     taken alone and uncontested, partial ones included (see :attr:`view_size`)."""
 
     id: int
@@ -136,8 +136,7 @@ class Track:
             return None
         return np.percentile([v[1:] for v in self.recent_views], 75, axis=0)
 
-    @property
-    def growth_reference(self) -> float:
+    def growth_reference(self, step: float) -> float:
         """What an answer's area is judged against on the next frame: the largest of the
         last clear view (a full view that reached into no other track's place: a merge
         may not raise it), :attr:`area`, and the recent full-view areas carried forward to it
@@ -146,14 +145,25 @@ class Track:
         keeps moving while the track is lost; one that speeds up its growth is followed
         from its last view (a scooter coming closer grows 1.3x a frame, which a 15-frame
         trend lags); a merge with a neighbour or a jump to the background is a sudden
-        step above all three."""
+        step above all three.
+
+        The trend carries the reference no further than the last full view grown by
+        ``step`` (the gate's largest change a frame, ``max_area_change``) on every frame
+        since it but one, as the gate applies that step itself: ``g`` frames after its
+        last full view, an answer may be at most ``step ** g`` times it, unless the slow
+        references allow more. A trend fitted over a growth that has since stopped (a dog
+        that came closer, then turned away for four frames) would otherwise let in an
+        answer twice the last view: the background around the object."""
         # Beside another track, growth may be a merge: only the slow references hold.
         reference = max(self.area, self.clear_area) if self.alone else self.area
         slope, intercept = self.area_trend
         if slope <= 0:
             return reference
         now = self.last_frame + self.misses + 1
-        return max(reference, float(np.exp(intercept + slope * now)))
+        trend = float(np.exp(intercept + slope * now))
+        # the last full view, grown at the largest step a frame over the frames between
+        trend = min(trend, self.recent_areas[-1] * step ** (now - self.recent_frames[-1] - 1))
+        return max(reference, trend)
 
     @property
     def displacement(self) -> np.ndarray:
