@@ -148,9 +148,7 @@ class _Surroundings(BoxOracle):
         if self._count - 1 != self.at or prompt.box is None:
             return super()._answer(frame, prompt)
         out = np.zeros(frame.masks.shape[1:], bool)
-        x1, y1, x2, y2 = prompt.box
-        mx, my = (x2 - x1) / 10, (y2 - y1) / 10
-        out[max(0, int(y1 - my)) : int(y2 + my), max(0, int(x1 - mx)) : int(x2 + mx)] = True
+        out[self.widened(prompt.box, out.shape, by=0.1)] = True
         return out
 
 
@@ -169,7 +167,7 @@ def _closer_then_away(seed: int) -> VideoSpec:
 def test_an_answer_twice_the_last_view_after_a_growth_that_stopped_is_refused(seed):
     # On frame 20 the segmenter answers with the object and its surroundings, about twice
     # the last view. The trend of the growth over frames 0-15 let it in before, on every
-    # seed (the track showed the background: 2.0x the object); one gate step from the
+    # seed (the track showed the background: 2.0-2.1x the object); one gate step from the
     # last view does not (the track misses that frame). dog-agility, DAVIS, did this.
     taken = {}
 

@@ -266,12 +266,13 @@ class BoxOracle(OracleSegmenter):
         radius = fits[-1] if len(fits) else (radii[0] if len(radii) else 0)
         return mask | ((distance <= radius) & ~mask)
 
-    def widened(self, box: np.ndarray, size: tuple[int, int]) -> tuple[slice, slice]:
-        """Where a box prompt is answered: the box widened by ``widen`` of its width and
-        height on every side, within an H x W frame, as (rows, columns)."""
+    def widened(self, box: np.ndarray, size: tuple[int, int], by: float | None = None) -> tuple[slice, slice]:
+        """Where a box prompt is answered: the box widened by ``by`` (default ``widen``) of
+        its width and height on every side, within an H x W frame, as (rows, columns)."""
         h, w = size
+        by = self.widen if by is None else by
         x1, y1, x2, y2 = (float(v) for v in box)
-        mx, my = self.widen * (x2 - x1), self.widen * (y2 - y1)
+        mx, my = by * (x2 - x1), by * (y2 - y1)
         c1, r1 = int(np.clip(np.floor(x1 - mx), 0, w)), int(np.clip(np.floor(y1 - my), 0, h))
         c2, r2 = int(np.clip(np.ceil(x2 + mx), 0, w)), int(np.clip(np.ceil(y2 + my), 0, h))
         return slice(r1, r2), slice(c1, c2)
