@@ -35,8 +35,12 @@ def test_oracle_quality_gate(family):
 
 
 def test_kalman_carries_an_object_through_full_occlusion():
-    with_k = score([run_scenario(FAMILIES["full_occlusion"](0), TrackerConfig())], j_and_f=False)
-    without = score([run_scenario(FAMILIES["full_occlusion"](0), TrackerConfig(use_kalman=False))], j_and_f=False)
+    # Re-identification off in both: it also gives the object back its id when discovery
+    # finds it away from its lost track (without the filter, HOTA 0.849 and one id with
+    # it, 0.606 and two ids without; with the filter 0.878 either way).
+    with_k = score([run_scenario(FAMILIES["full_occlusion"](0), TrackerConfig(reid_max_distance=0.0))], j_and_f=False)
+    without = score([run_scenario(FAMILIES["full_occlusion"](0), TrackerConfig(use_kalman=False, reid_max_distance=0.0))],
+                    j_and_f=False)
     assert with_k["HOTA"] > without["HOTA"] + 0.2 and without["IDs"] > 1
 
 

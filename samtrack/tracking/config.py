@@ -92,10 +92,11 @@ class TrackerConfig:
     centre, away from pixels other tracks hold; a place whose RMS colour difference is at
     most ``search_max_rms`` (0-255) is prompted with a box. Re-identification: a track that
     discovery or a detector started takes, when it is confirmed, the id of the ended track
-    (removed after being confirmed; the latest ``max_objects`` are remembered) or held one
+    (removed after being confirmed; the latest ``max_objects`` are remembered) or lost one
     whose colour signature (hue x saturation histogram of its last clear view) is nearest
     to its own, if within ``reid_max_distance`` (Bhattacharyya; 0: never): an object that
-    was lost longer than ``max_age`` or left the frame and came back keeps its id. While it
+    was lost longer than ``max_age``, left the frame and came back, or came back away from
+    where its lost track predicts it, keeps its id (the lost track is dropped). While it
     is on, a track predicted out of the frame after it was last seen at the frame's edge is
     held there, lost, for up to ``max_age`` frames, and takes back only a mask whose
     signature is that close to its own (one that stops at the edge or turns back keeps its

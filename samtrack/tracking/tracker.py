@@ -179,21 +179,28 @@ class Tracker:
             if t.state is TrackState.CONFIRMED and t.id not in self._confirmed_ids:
                 if t.discovered:
                     self._reidentify(t)
+                if t.id in self._confirmed_ids:
+                    continue  # a lost track's object found again: its id never ended
                 self._confirmed_ids.add(t.id)
                 started.append(t.id)
         return tuple(started), tuple(lost), tuple(ended)
 
     def _reidentify(self, track: Track) -> None:
-        """Give a newly confirmed track the id of the ended track, or of a track held
-        where it left the frame (:meth:`Track.miss`), whose colour signature is nearest
-        its own, within ``reid_max_distance``: the same object, back after it was lost
-        longer than ``max_age`` or left the frame. A held track so found is dropped (its
-        id lives on). The new track was tentative until now, so no result has shown its
-        own id. (Lost tracks too, the new track taking a lost one's id: nano long runs
-        HOTA 31.6 -> 29.7; left out.)"""
+        """Give a newly confirmed track the id of the ended track, or of a lost one (held
+        where it left the frame, see :meth:`Track.miss`, or coasting on its prediction),
+        whose colour signature is nearest its own, within ``reid_max_distance``: the same
+        object, back after it was lost longer than ``max_age`` or left the frame, or found
+        by discovery away from where its lost track predicts it (a fast object that turned
+        while hidden). A lost track so found is dropped (its id lives on). The new track
+        was tentative until now, so no result has shown its own id. (Lost tracks other
+        than held ones were left out once, at a cost of HOTA on nano's long runs; today
+        they gain: BENCHMARKS, Real motion part 19.)"""
         limit = self.config.reid_max_distance
-        held = {t.id: t for t in self.tracks if t.left and t.state is TrackState.LOST and t.signature is not None}
-        gallery = {**self._ended, **{i: t.signature for i, t in held.items()}}
+        lost = {
+            t.id: t for t in self.tracks
+            if t.state is TrackState.LOST and t.signature is not None and t.id in self._confirmed_ids
+        }
+        gallery = {**self._ended, **{i: t.signature for i, t in lost.items()}}
         if limit <= 0 or track.signature is None or not gallery:
             return
         ids = list(gallery)
@@ -201,8 +208,8 @@ class Tracker:
         best = int(np.argmin(distances))
         if distances[best] <= limit:
             track.id = ids[best]
-            if track.id in held:
-                held[track.id].state = TrackState.REMOVED
+            if track.id in lost:
+                lost[track.id].state = TrackState.REMOVED
             else:
                 del self._ended[track.id]
 
