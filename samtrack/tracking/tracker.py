@@ -196,10 +196,7 @@ class Tracker:
         than held ones were left out once, at a cost of HOTA on nano's long runs; today
         they gain: BENCHMARKS, Real motion part 19.)"""
         limit = self.config.reid_max_distance
-        lost = {
-            t.id: t for t in self.tracks
-            if t.state is TrackState.LOST and t.signature is not None and t.id in self._confirmed_ids
-        }
+        lost = {t.id: t for t in self.tracks if t.state is TrackState.LOST and t.signature is not None}
         gallery = {**self._ended, **{i: t.signature for i, t in lost.items()}}
         if limit <= 0 or track.signature is None or not gallery:
             return
