@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from samtrack.eval.synthetic_video import RandomVideoConfig, random_video
-from samtrack.geometry import box_iou_batch
+from samtrack.geometry import box_iou_batch, mask_iou_batch
 from samtrack.tracking.tracker import Tracker, TrackerConfig
 from samtrack.types import Prompt, mask_to_box_xyxy
 
@@ -72,14 +72,13 @@ def long_runs(frames: int, seeds: list[int]) -> None:
         for frame, gt in spec.frames():
             prompts = [Prompt(box=b) for b in mask_to_box_xyxy(gt.masks)] if frame.index == 0 else []
             result = tracker.update(frame, prompts)
-            for mask in np.asarray(result.masks, dtype=bool):
-                truth = np.asarray(gt.masks, dtype=bool)
-                if not len(truth) or not mask.any():
-                    continue
-                inter = (truth & mask).reshape(len(truth), -1).sum(axis=1)
-                union = (truth | mask).reshape(len(truth), -1).sum(axis=1)
-                best = int(np.argmax(inter / np.maximum(union, 1)))
-                if inter[best] < 0.7 * union[best]:
+            if not len(gt.ids) or not len(result.track_ids):
+                continue
+            truth, shown = np.asarray(gt.masks, dtype=bool), np.asarray(result.masks, dtype=bool)
+            iou = mask_iou_batch(truth, shown)  # true objects x shown masks
+            for col, mask in enumerate(shown):
+                best = int(np.argmax(iou[:, col]))
+                if iou[best, col] < 0.7:
                     continue
                 good += 1
                 if box_iou(mask, truth[best]) >= 0.7:
